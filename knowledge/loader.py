@@ -1,0 +1,181 @@
+"""Load a FAQ directory into a KnowledgeBase, or explain precisely why not.
+
+Loading is all-or-nothing: any error means no KnowledgeBase, so a caller that already
+serves one keeps serving it (see ``bot`` hot reload). Warnings never block loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.entry_schema import TopicFileValidator
+from knowledge.model import Entry, KnowledgeBase, Vocabulary
+from knowledge.problems import Problem, Severity
+from knowledge.text import words
+from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
+from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
+
+SHIPPED_FAQ_DIR = Path(__file__).parent / "faq"
+FAQ_DIR_ENV = "FAQBOT_FAQ_DIR"
+
+
+# (entry id, phrase index: 0 for the question, n for the nth alternate) -> (file, line, column)
+PhrasePositions = dict[tuple[str, int], tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    knowledge_base: KnowledgeBase | None
+    problems: tuple[Problem, ...]
+    phrase_positions: PhrasePositions = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+
+def default_faq_dir() -> Path:
+    """The FAQ directory: ``$FAQBOT_FAQ_DIR`` when set, else the one shipped in the package."""
+    configured = os.environ.get(FAQ_DIR_ENV, "").strip()
+    return Path(configured) if configured else SHIPPED_FAQ_DIR
+
+
+def display_path(path: Path) -> str:
+    """A path as a maintainer would type it: relative to the working directory if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_knowledge_base(faq_dir: Path) -> LoadResult:
+    if not faq_dir.is_dir():
+        return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
+    files = sorted(p for p in faq_dir.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    problems: list[Problem] = []
+    located: list[tuple[Entry, _Location]] = []
+    vocabulary = Vocabulary()
+    digest = hashlib.sha256()
+    topic_files = 0
+    for path in files:
+        display = display_path(path)
+        if path.suffix == ".yml":
+            problems.append(Problem(display, 1, 1, "FAQ files end in .yaml; rename this file"))
+            continue
+        document, file_problems = read_yaml_file(path, display)
+        problems.extend(file_problems)
+        digest.update(path.name.encode() + b"\0" + str(document and document.data).encode())
+        if document is None:
+            continue
+        if path.name == VOCABULARY_FILE:
+            vocabulary, vocab_problems = read_vocabulary(document, display)
+            problems.extend(vocab_problems)
+            continue
+        if path.name.startswith("_"):
+            problems.append(
+                Problem(display, 1, 1, f"unknown special file; only {VOCABULARY_FILE} is known")
+            )
+            continue
+        topic_files += 1
+        validator = TopicFileValidator(document, display, path.stem)
+        for index, entry in enumerate(validator.entries()):
+            located.append((entry, _Location(display, document, ("entries", index))))
+        problems.extend(validator.problems)
+    if topic_files == 0 and not problems:
+        problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
+    problems.extend(_cross_file_problems(located))
+    problems.sort(key=lambda p: (p.path, p.line, p.column))
+    if any(p.is_error for p in problems):
+        return LoadResult(None, tuple(problems))
+    knowledge_base = KnowledgeBase(
+        entries=tuple(entry for entry, _ in located),
+        vocabulary=vocabulary,
+        version=digest.hexdigest()[:12],
+    )
+    return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))
+
+
+def _phrase_positions(located: list[tuple[Entry, _Location]]) -> PhrasePositions:
+    positions: PhrasePositions = {}
+    for entry, where in located:
+        for index in range(len(entry.phrases)):
+            problem = where.problem(_phrase_path(index), "")
+            positions[(entry.id, index)] = (problem.path, problem.line, problem.column)
+    return positions
+
+
+def _phrase_path(index: int) -> ValuePath:
+    return ("question",) if index == 0 else ("alternates", index - 1)
+
+
+@dataclass(frozen=True)
+class _Location:
+    """Where an entry is written, so cross-file problems can point into it."""
+
+    display: str
+    document: YamlDocument
+    path: ValuePath
+
+    def problem(
+        self, sub_path: ValuePath, message: str, severity: Severity = Severity.ERROR
+    ) -> Problem:
+        line, column = self.document.position((*self.path, *sub_path))
+        return Problem(self.display, line, column, message, severity)
+
+    def __str__(self) -> str:
+        return f"{self.display}:{self.document.position(self.path)[0]}"
+
+
+def _cross_file_problems(located: list[tuple[Entry, _Location]]) -> list[Problem]:
+    problems: list[Problem] = []
+    first_seen: dict[str, _Location] = {}
+    phrase_owner: dict[str, str] = {}
+    for entry, where in located:
+        if entry.id in first_seen:
+            # The first file to define an id owns it; later definitions point back to it.
+            first = first_seen[entry.id]
+            problems.append(
+                where.problem(("id",), f"duplicate id '{entry.id}' (first defined at {first})")
+            )
+            continue
+        first_seen[entry.id] = where
+        seen_here: set[str] = set()
+        for index, phrase in enumerate(entry.phrases):
+            sub_path = _phrase_path(index)
+            key = " ".join(words(phrase))
+            if key in seen_here:
+                problems.append(
+                    where.problem(
+                        sub_path,
+                        f"entry '{entry.id}': phrase {phrase!r} repeats another of its phrases",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            seen_here.add(key)
+            owner = phrase_owner.setdefault(key, entry.id)
+            if owner != entry.id:
+                problems.append(
+                    where.problem(
+                        sub_path,
+                        f"entry '{entry.id}': phrase {phrase!r} is also a phrase of entry "
+                        f"'{owner}' ({first_seen[owner]}); a question can lead to only one entry",
+                    )
+                )
+    for entry, where in located:
+        for index, related_id in enumerate(entry.related):
+            if related_id == entry.id:
+                message = f"entry '{entry.id}': 'related' lists the entry itself"
+            elif related_id not in first_seen:
+                message = f"entry '{entry.id}': related id '{related_id}' does not exist"
+            else:
+                continue
+            problems.append(where.problem(("related", index), message))
+    return problems

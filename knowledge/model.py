@@ -1,0 +1,65 @@
+"""The FAQ as the rest of the program sees it: immutable, validated values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    topic: str
+    question: str
+    alternates: tuple[str, ...]
+    answer: str
+    sources: tuple[Source, ...]
+    tags: tuple[str, ...]
+    related: tuple[str, ...]
+    updated: dt.date
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Every way of asking this entry's question, canonical first."""
+        return (self.question, *self.alternates)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Words that mean the same thing, kept as FAQ data so maintainers can extend them.
+
+    Each group lists a canonical form first; every other form (a word or a phrase of
+    several words) is read as the canonical one, in questions and in FAQ phrases alike.
+    """
+
+    synonym_groups: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # A short digest of the files the FAQ was loaded from: shown in logs and the health file
+    # so an operator can tell which edit is serving.
+    version: str = ""
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen, so the lookup table is set once here and never changes afterwards.
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.topic for e in self.entries))
+
+    def entries_in(self, topic: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.topic == topic)

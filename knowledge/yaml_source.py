@@ -1,0 +1,204 @@
+"""Read one YAML file defensively, remembering where every value came from.
+
+PyYAML's ``safe_load`` refuses arbitrary tags, but it still expands aliases without bound
+("billion laughs"), recurses without a depth limit, keeps the last of two duplicate keys
+silently, and forgets line numbers. Maintainers need all of those caught and every problem
+located, so this module composes the node graph itself and converts it to plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from knowledge.problems import Problem, format_count
+
+# A topic file of a hundred long entries is about 100 KB; anything far larger is a mistake
+# (a pasted dump, a binary) and is refused before parsing.
+MAX_FILE_BYTES = 512 * 1024
+# The FAQ format nests four levels deep (file > entries > entry > sources > source).
+MAX_NESTING = 16
+
+Key = str | int
+ValuePath = tuple[Key, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Plain Python data plus the (line, column) of each value and mapping key, 1-based."""
+
+    data: Any
+    value_positions: dict[ValuePath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[ValuePath, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: ValuePath) -> tuple[int, int]:
+        """Where the value at ``path`` is, or its nearest enclosing value."""
+        while path not in self.value_positions and path:
+            path = path[:-1]
+        return self.value_positions.get(path, (1, 1))
+
+    def key_position(self, path: ValuePath) -> tuple[int, int]:
+        """Where the key naming the value at ``path`` is written."""
+        return self.key_positions.get(path) or self.position(path)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and bounds nesting while composing nodes."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not allowed in FAQ files; write the text out",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"nesting deeper than {MAX_NESTING} levels; the FAQ format needs 4",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse ``path``; on failure return no document and the problems, each located."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, f"cannot read file: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                display,
+                1,
+                1,
+                f"file is larger than {format_count(MAX_FILE_BYTES)} bytes; split the topic "
+                "or check that this is really a FAQ file",
+            )
+        ]
+    text, problem = _decode(raw, display)
+    if problem:
+        return None, [problem]
+    return parse_yaml_text(text, display)
+
+
+def parse_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    tab_problems = _tab_indentation(text, display)
+    if tab_problems:
+        return None, tab_problems
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Problem(display, line, 1, "file contains NUL bytes; is it binary?")]
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        return None, [Problem(display, line, column, f"invalid YAML: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 1, 1, f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+    document = YamlDocument(data=None)
+    if node is None:
+        return document, []
+    problems: list[Problem] = []
+    document.data = _Converter(document, display, problems).convert(node, ())
+    return document, problems
+
+
+def _decode(raw: bytes, display: str) -> tuple[str, Problem | None]:
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return "", Problem(
+            display,
+            line,
+            column,
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+        )
+
+
+def _tab_indentation(text: str, display: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                Problem(display, number, indent.index("\t") + 1, "tab in indentation; use spaces")
+            )
+    return problems
+
+
+class _Converter:
+    def __init__(self, document: YamlDocument, display: str, problems: list[Problem]) -> None:
+        self._document = document
+        self._display = display
+        self._problems = problems
+        self._constructor = SafeConstructor()
+
+    def convert(self, node: Node, path: ValuePath) -> Any:
+        self._document.value_positions[path] = _position(node)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, path: ValuePath) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line, column = _position(key_node)
+            if not isinstance(key_node, ScalarNode):
+                self._problem(line, column, "a key must be plain text")
+                continue
+            key = self._scalar(key_node)
+            if not isinstance(key, str | int):
+                key = str(key)
+            if key in result:
+                first_line, _ = self._document.key_positions[(*path, key)]
+                self._problem(line, column, f"duplicate key '{key}' (first at line {first_line})")
+                continue
+            self._document.key_positions[(*path, key)] = (line, column)
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: Node) -> Any:
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            line, column = _position(node)
+            reason = getattr(exc, "problem", None) or str(exc)
+            self._problem(line, column, f"cannot read value {node.value!r}: {reason}")
+            return None
+
+    def _problem(self, line: int, column: int, message: str) -> None:
+        self._problems.append(Problem(self._display, line, column, message))
+
+
+def _position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
