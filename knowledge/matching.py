@@ -71,7 +71,7 @@ FUNCTION_WORDS = frozenset(
     is are was were be been being am do doe does did done has have had having will would
     can could should shall may might must i me my we our you your it its this that these
     those there their they them he she his her what which whats s tell explain know please
-    any some just also really ever us hi hello hey pls plz thanks thank""".split()
+    any some just also really ever us pls plz""".split()
 )
 FUNCTION_WORD_WEIGHT = 0.1
 QUESTION_WORDS = frozenset({"who", "when", "where", "why", "how", "many", "much", "whom", "whose"})
@@ -108,15 +108,25 @@ class _Phrase:
 
 
 class _SynonymFolder:
-    """Rewrites word sequences so every synonym or acronym reads as its canonical form."""
+    """Rewrites word sequences so every synonym or acronym reads as its canonical form.
+
+    Groups apply in file order, and each group's forms are stored as the earlier groups
+    leave them, so spelling groups listed first ("cyber security" -> "cybersecurity")
+    also normalise the phrases of later groups. Folding repeats until nothing changes.
+    """
+
+    _MAX_PASSES = 4
 
     def __init__(self, groups: Iterable[Sequence[str]]) -> None:
         self._forms: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._longest = 0
         for group in groups:
-            canonical = tuple(words(group[0]))
+            canonical = tuple(self.fold(words(group[0])))
             for form in group[1:]:
-                self._forms[tuple(words(form))] = canonical
-        self._longest = max((len(f) for f in self._forms), default=0)
+                folded = tuple(self.fold(words(form)))
+                if folded and folded != canonical:
+                    self._forms[folded] = canonical
+                    self._longest = max(self._longest, len(folded))
 
     @property
     def words(self) -> set[str]:
@@ -125,6 +135,15 @@ class _SynonymFolder:
         }
 
     def fold(self, tokens: Sequence[str]) -> list[str]:
+        current = list(tokens)
+        for _ in range(self._MAX_PASSES):
+            folded = self._fold_once(current)
+            if folded == current:
+                break
+            current = folded
+        return current
+
+    def _fold_once(self, tokens: Sequence[str]) -> list[str]:
         out: list[str] = []
         i = 0
         while i < len(tokens):

@@ -29,12 +29,12 @@ def read_vocabulary(document: YamlDocument, display: str) -> tuple[Vocabulary, l
     result: list[tuple[str, ...]] = []
     for index, group in enumerate(groups):
         path = ("synonyms", index)
-        if (
-            not isinstance(group, list)
-            or len(group) < 2
-            or not all(isinstance(w, str) and words(w) for w in group)
-        ):
+        if not isinstance(group, list) or len(group) < 2:
             error(path, "a synonym group must list at least two words or phrases")
+            continue
+        bad = [w for w in group if not isinstance(w, str) or not words(w)]
+        if bad:
+            error(path, f"synonym {bad[0]!r} is not text with a word in it (quote numbers)")
             continue
         for form in group:
             key = " ".join(words(form))
