@@ -52,13 +52,15 @@ class TopicFileValidator:
         if not isinstance(data, dict):
             self._error((), f"expected a mapping with 'topic' and 'entries', found {_kind(data)}")
             return []
-        self._check_keys(data, (), FILE_KEYS, "file")
+        self._check_keys(data, (), FILE_KEYS, "")
         topic = data.get("topic")
         if topic != self._stem:
             self._error(
                 ("topic",), f"'topic' must equal the file name '{self._stem}', found {topic!r}"
             )
-        raw_entries = data.get("entries")
+        if "entries" not in data:
+            return []
+        raw_entries = data["entries"]
         if not isinstance(raw_entries, list) or not raw_entries:
             self._error(("entries",), "'entries' must be a non-empty list of entries")
             return []
@@ -221,7 +223,7 @@ class TopicFileValidator:
                 )
         for key in allowed:
             if key not in mapping:
-                self._error(path, f"{label}: missing key '{key}'")
+                self._error(path, f"{_prefix(label)}missing key '{key}'")
 
     def _error(self, path: ValuePath, message: str) -> None:
         line, column = self._doc.position(path)
@@ -235,6 +237,10 @@ def is_web_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url.strip()
+
+
+def _prefix(label: str) -> str:
+    return f"{label}: " if label else ""
 
 
 def _kind(value: Any) -> str:

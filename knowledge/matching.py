@@ -235,14 +235,17 @@ class Matcher:
             cutoff = (
                 self.thresholds.typo_ratio if len(token) > 5 else self.thresholds.typo_ratio_short
             )
-            hit = process.extractOne(
-                token, self._correctable, scorer=fuzz.ratio, score_cutoff=cutoff
+            # People rarely mistype a word's first letter, while a different first letter
+            # is often a different word ("apcert" is not "jpcert"): require it to match.
+            hits = process.extract(
+                token, self._correctable, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
             )
-            if hit is None:
+            fix = next((word for word, _, _ in hits if word[0] == token[0]), None)
+            if fix is None:
                 corrected.append(token)
             else:
-                corrected.append(hit[0])
-                discounts[hit[0]] = self.thresholds.typo_discount
+                corrected.append(fix)
+                discounts[fix] = self.thresholds.typo_discount
         weights: dict[str, float] = {}
         for token in self._synonyms.fold(corrected):
             weights.setdefault(token, self._weight(token) * discounts.get(token, 1.0))
@@ -307,10 +310,15 @@ class Matcher:
             scores[self._index_of(candidate.entry)] = candidate.score
         # The last word is usually half-typed ("what is tsu"): partial string similarity
         # against the questions catches what word-level ranking cannot yet see.
+        last_word = typed.rsplit(" ", 1)[-1]
         for _, similarity, index in process.extract(
             typed, self._questions, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=60
         ):
-            scores[index] = max(scores.get(index, 0.0), similarity / 100 * 0.9)
+            # A question with a word that starts like the half-typed one beats a question
+            # that merely contains those letters mid-word ("ow": "owls", not "swallows").
+            starts_a_word = any(w.startswith(last_word) for w in self._questions[index].split())
+            similarity_score = similarity / 100 * 0.9 + (0.05 if starts_a_word else 0.0)
+            scores[index] = max(scores.get(index, 0.0), similarity_score)
         ordered = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [self._entries[i] for i, _ in ordered[:limit]]
 

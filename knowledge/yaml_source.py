@@ -25,6 +25,8 @@ MAX_FILE_BYTES = 512 * 1024
 # The FAQ format nests four levels deep (file > entries > entry > sources > source).
 MAX_NESTING = 16
 
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
 Key = str | int
 ValuePath = tuple[Key, ...]
 
@@ -163,6 +165,11 @@ class _Converter:
 
     def convert(self, node: Node, path: ValuePath) -> Any:
         self._document.value_positions[path] = _position(node)
+        if isinstance(node, MappingNode | SequenceNode) and node.tag not in _COLLECTION_TAGS:
+            # A tagged collection (!!python/object, !!set, ...) means something other than
+            # plain data; refuse it rather than quietly reading it as a list or mapping.
+            self._problem(*_position(node), f"unsupported YAML tag {node.tag!r}")
+            return None
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):

@@ -46,7 +46,9 @@ INTENT_MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
 
 
-def user(user_id: str, username: str, *, bot: bool = False, global_name: str | None = None) -> Payload:
+def user(
+    user_id: str, username: str, *, bot: bool = False, global_name: str | None = None
+) -> Payload:
     data: Payload = {
         "id": user_id,
         "username": username,
@@ -66,7 +68,9 @@ def user(user_id: str, username: str, *, bot: bool = False, global_name: str | N
     return data
 
 
-def role(role_id: str, name: str, *, permissions: int, position: int, managed: bool = False) -> Payload:
+def role(
+    role_id: str, name: str, *, permissions: int, position: int, managed: bool = False
+) -> Payload:
     return {
         "id": role_id,
         "name": name,

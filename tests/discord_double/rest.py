@@ -1,0 +1,169 @@
+"""HTTP plumbing for /api/v10: parse, record, check, then hand to a route handler.
+
+Every JSON answer carries exactly 'Content-Type: application/json': discord.py only
+decodes a body whose content-type equals that string, and aiohttp's json_response (and
+web.Response(text=...), even with the header given) appends '; charset=utf-8', after
+which discord.py sees a str instead of a dict and login fails. Bodies are therefore
+passed as bytes. A 204 carries no content-type: discord.py would try to decode ''.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import payloads as p
+from .policy import check_request
+from .records import RecordedRequest
+from .spec import PathTemplates, SpecError
+from .state import DoubleState, Fault
+
+API_PREFIX = "/api/v10"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[RecordedRequest, dict[str, str]], Awaitable[Reply]]
+
+
+def to_response(reply: Reply) -> web.Response:
+    if reply.body is None:
+        return web.Response(status=reply.status, headers=reply.headers)
+    return web.Response(
+        status=reply.status,
+        body=json.dumps(reply.body).encode(),
+        headers={**reply.headers, "Content-Type": "application/json"},
+    )
+
+
+class RestApi:
+    def __init__(self, state: DoubleState, handlers: dict[tuple[str, str], Handler]) -> None:
+        self.state = state
+        self.handlers = handlers
+        self.templates = PathTemplates({template for _, template in handlers})
+
+    async def handle(self, request: web.Request) -> web.Response:
+        path = request.path
+        relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else path
+        try:
+            body, files = await _read_body(request)
+        except ValueError as exc:
+            return to_response(Reply(400, p.error(50109, f"The request body is invalid: {exc}")))
+        match = self.templates.match(relative) if path.startswith(API_PREFIX + "/") else None
+        handler = self.handlers.get((request.method, match[0])) if match else None
+        template = match[0] if match else self._spec_template(relative)
+        record = RecordedRequest(
+            method=request.method,
+            path=relative,
+            template=template,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=body,
+            files=files,
+        )
+        self.state.record_request(record)
+        if handler is None or match is None:
+            reply = self._unknown(record)
+        else:
+            reply = await self._checked(record, handler, match[1])
+        record.status, record.response = reply.status, reply.body
+        self.state.changes.notify()
+        return to_response(reply)
+
+    def _spec_template(self, path: str) -> str | None:
+        return self.state.spec.template_for(path) if self.state.spec else None
+
+    def _unknown(self, record: RecordedRequest) -> Reply:
+        self.state.unknown_routes.append(record)
+        known = f"spec route {record.template}" if record.template else "not in the spec"
+        self.state.violate(
+            "unknown_route", f"{record.method} {record.path}", f"not served by the double ({known})"
+        )
+        return Reply(404, p.error(0, "404: Not Found"))
+
+    async def _checked(
+        self, record: RecordedRequest, handler: Handler, params: dict[str, str]
+    ) -> Reply:
+        fault = self.state.take_fault(record)
+        if fault is not None:
+            return _fault_reply(fault)
+        spec_errors = self._validate(record)
+        for violation in check_request(record.method, record.template, record.body):
+            self.state.violate(violation.kind, violation.where, violation.detail)
+        if spec_errors and self.state.reject_invalid_bodies:
+            return Reply(400, _invalid_form_body(spec_errors))
+        return await handler(record, params)
+
+    def _validate(self, record: RecordedRequest) -> list[SpecError]:
+        spec = self.state.spec
+        if spec is None or record.body is None or record.template is None:
+            return []
+        errors = spec.validate(record.method, record.template, record.body)
+        for error in errors:
+            self.state.violate("spec", record.route, str(error))
+        return errors
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, str, int]]]:
+    """JSON body, or for multipart the payload_json part plus (field, filename, size) of files."""
+    if not request.body_exists:
+        return None, []
+    if request.content_type.startswith("multipart/"):
+        body: Any = None
+        files: list[tuple[str, str, int]] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, web.BodyPartReader):
+                continue
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            else:
+                data = await part.read()
+                files.append((part.name or "", part.filename or "", len(data)))
+        return body, files
+    text = await request.text()
+    if not text:
+        return None, []
+    if request.content_type == "application/json":
+        return json.loads(text), []
+    return text, []
+
+
+def _fault_reply(fault: Fault) -> Reply:
+    if fault.status == 429:
+        # discord.py retries a 429 only when a 'Via' header shows it came from Discord's API
+        # rather than Cloudflare, waiting retry_after from the body.
+        return Reply(
+            429,
+            {
+                "message": "You are being rate limited.",
+                "retry_after": fault.retry_after,
+                "global": False,
+            },
+            {
+                "Via": "1.1 google",
+                "Retry-After": str(max(1, round(fault.retry_after))),
+                "X-RateLimit-Scope": "user",
+            },
+        )
+    return Reply(fault.status, p.error(0, f"{fault.status}: injected fault"))
+
+
+def _invalid_form_body(errors: list[SpecError]) -> Any:
+    """Discord's 50035 body: errors nested along the path, each leaf with an _errors list."""
+    tree: dict[str, Any] = {}
+    for error in errors:
+        node = tree
+        for part in [x for x in error.body_path.split("/") if x]:
+            node = node.setdefault(part, {})
+        node.setdefault("_errors", []).append({"code": "SPEC_VIOLATION", "message": error.message})
+    return p.error(50035, "Invalid Form Body", tree)

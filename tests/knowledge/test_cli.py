@@ -1,0 +1,142 @@
+"""The faqbot command's contracts, run as a real subprocess like a maintainer would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
+
+
+def faqbot(
+    *args: str, stdin: str | None = None, faq: Path = MINI_FAQ
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--faq-dir", str(faq), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_ask_prints_question_answer_and_sources() -> None:
+    run = faqbot("ask", "how fast can swallows fly")
+    assert run.returncode == 0
+    assert run.stdout.startswith("How fast can a swallow fly?\n\nA swallow cruises")
+    assert "Sources:\n  - Example source <https://example.org/speed>" in run.stdout
+
+
+def test_ask_json_prints_the_documented_object() -> None:
+    run = faqbot("ask", "--json", "owl night vision")
+    result = json.loads(run.stdout)
+    assert set(result) == {"question", "decision", "id", "score", "candidates"}
+    assert result["decision"] == "answer"
+    assert result["id"] == "owl-night-vision"
+    assert result["candidates"][0] == {"id": "owl-night-vision", "score": result["score"]}
+
+
+def test_ask_json_id_is_null_unless_answered() -> None:
+    result = json.loads(faqbot("ask", "--json", "weather in tokyo").stdout)
+    assert result["decision"] == "none"
+    assert result["id"] is None
+
+
+def test_ask_json_stdin_mode_answers_one_line_per_question() -> None:
+    run = faqbot("ask", "--json", "-", stdin="owl night vision\n\nswallow migration\nweather\n")
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["id"] for r in lines] == ["owl-night-vision", "swallow-migration", None]
+
+
+def test_check_is_clean_on_a_good_faq() -> None:
+    run = faqbot("check", str(MINI_FAQ))
+    assert run.returncode == 0
+    assert run.stdout.strip() == "OK: 5 entries, 0 error(s), 0 warning(s)"
+
+
+def test_check_exits_1_listing_every_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("topic: b\nentries: []\n")
+    (tmp_path / "c.yaml").write_text("- not a mapping\n")
+    run = faqbot("check", str(tmp_path))
+    assert run.returncode == 1
+    assert run.stdout.count(": ") >= 3
+    assert "a.yaml:1:8: 'topic' must equal the file name 'a'" in run.stdout
+    assert "c.yaml:1:1: expected a mapping" in run.stdout
+    assert run.stdout.splitlines()[-1] == "FAILED: 0 entries, 3 error(s), 0 warning(s)"
+
+
+def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
+    text = (
+        (MINI_FAQ / "ships.yaml")
+        .read_text()
+        .replace("      - knots unit\n", "      - knots unit\n      - Knots unit!\n")
+    )
+    (tmp_path / "ships.yaml").write_text(text)
+    assert faqbot("check", str(tmp_path)).returncode == 0
+    strict = faqbot("check", "--strict", str(tmp_path))
+    assert strict.returncode == 1
+    assert "warning: entry 'ship-knots': phrase 'Knots unit!' repeats" in strict.stdout
+
+
+def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("topic: a\n")
+    run = faqbot("ask", "anything", faq=tmp_path)
+    assert run.returncode == 1
+    assert "a.yaml:1:1: missing key 'entries'" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_eval_reports_figures_and_misses(tmp_path: Path) -> None:
+    evaluation = tmp_path / "eval.yaml"
+    evaluation.write_text(
+        "in_scope:\n"
+        "  - {q: 'how quick is a swallow', id: swallow-speed}\n"
+        "  - {q: 'owls in the dark', id: owl-night-vision}\n"
+        "  - {q: 'boat speed unit', id: ship-anchor}\n"
+        "out_of_scope:\n  - 'weather in tokyo'\n"
+    )
+    run = faqbot("eval", "--json", str(evaluation))
+    report = json.loads(run.stdout)[str(evaluation)]
+    assert report["in_scope"] == 3
+    assert report["top1_accuracy"] == round(2 / 3, 4)
+    assert report["out_of_scope_answer_rate"] == 0
+    assert [m["question"] for m in report["misses"]] == ["boat speed unit"]
+    text = faqbot("eval", str(evaluation)).stdout
+    assert "top-1 accuracy           66.7%" in text
+    assert "miss: 'boat speed unit' expected ship-anchor" in text
+
+
+def test_eval_with_an_unknown_expected_id_is_a_usage_error(tmp_path: Path) -> None:
+    evaluation = tmp_path / "eval.yaml"
+    evaluation.write_text("in_scope:\n  - {q: 'x', id: no-such-entry}\n")
+    run = faqbot("eval", str(evaluation))
+    assert run.returncode == 2
+    assert "'no-such-entry' is not in the FAQ" in run.stderr
+
+
+def test_chat_answers_and_picks_suggestions_by_number() -> None:
+    run = faqbot("chat", stdin="owl night vision\nquit\n")
+    assert run.returncode == 0
+    assert "How do owls see at night?" in run.stdout
+
+
+def test_every_command_has_help() -> None:
+    for command in ("ask", "chat", "check", "eval"):
+        run = faqbot(command, "--help")
+        assert run.returncode == 0
+        assert "usage: faqbot" in run.stdout
+
+
+def test_faq_dir_can_come_from_the_environment(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check"],
+        env={"FAQBOT_FAQ_DIR": str(MINI_FAQ), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "OK: 5 entries" in run.stdout

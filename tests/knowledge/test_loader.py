@@ -1,0 +1,232 @@
+"""Each validation rule, asserting the file, line and message a maintainer sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import load_knowledge_base
+
+ENTRY = """\
+  - id: {id}
+    question: {question}
+    alternates: [another way to ask {id}]
+    answer: An answer.
+    sources:
+      - title: A source
+        url: https://example.org/{id}
+    tags: [example]
+    related: []
+    updated: 2026-01-01
+"""
+
+
+def entry(
+    id: str = "first-entry", question: str = "What is the first entry?", **fields: str
+) -> str:
+    """An entry in the layout of ENTRY, with the named fields' lines replaced."""
+    lines = ENTRY.format(id=id, question=question).splitlines()
+    for key, value in fields.items():
+        for i, line in enumerate(lines):
+            indent = line[: len(line) - len(line.lstrip(" -"))]
+            if line.lstrip(" -").startswith(f"{key}:"):
+                lines[i] = f"{indent}{key}: {value}"
+    return "\n".join(lines) + "\n"
+
+
+def write(directory: Path, name: str, body: str) -> Path:
+    path = directory / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def topic_file(topic: str, *entries: str) -> str:
+    return f"topic: {topic}\nentries:\n" + "".join(entries)
+
+
+def errors_of(directory: Path) -> list[str]:
+    result = load_knowledge_base(directory)
+    assert result.knowledge_base is None, "expected the FAQ to be refused"
+    return [str(p) for p in result.errors]
+
+
+@pytest.fixture
+def faq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Paths in messages are relative to the working directory, as a maintainer types them.
+    monkeypatch.chdir(tmp_path)
+    directory = tmp_path / "faq"
+    directory.mkdir()
+    return directory
+
+
+def test_a_valid_directory_loads_every_entry(mini_faq: Path) -> None:
+    result = load_knowledge_base(mini_faq)
+    assert result.problems == ()
+    assert result.knowledge_base is not None
+    assert [e.id for e in result.knowledge_base.entries][:2] == [
+        "swallow-migration",
+        "swallow-speed",
+    ]
+    assert result.knowledge_base.topics == ("birds", "ships")
+    assert result.knowledge_base.vocabulary.synonym_groups[1] == ("ship", "vessel", "boat")
+
+
+def test_too_long_answer_names_file_line_column_and_limit(faq: Path) -> None:
+    write(faq, "olympics.yaml", topic_file("olympics", entry(answer="x" * 1812)))
+    assert errors_of(faq) == [
+        "faq/olympics.yaml:6:13: entry 'first-entry': 'answer' is 1,812 characters; "
+        "the limit is 1,500"
+    ]
+
+
+def test_question_over_100_characters_is_an_error(faq: Path) -> None:
+    write(faq, "t.yaml", topic_file("t", entry(question="why " * 30)))
+    assert errors_of(faq) == [
+        "faq/t.yaml:4:15: entry 'first-entry': 'question' is 119 characters; the limit is 100"
+    ]
+
+
+def test_unknown_key_is_an_error_with_a_suggestion(faq: Path) -> None:
+    body = topic_file("t", entry()).replace("    alternates:", "    alternate:")
+    write(faq, "t.yaml", body)
+    assert errors_of(faq) == [
+        "faq/t.yaml:3:5: entry 'first-entry': missing key 'alternates'",
+        "faq/t.yaml:5:5: entry 'first-entry': unknown key 'alternate'; did you mean "
+        "'alternates'? (allowed: id, question, alternates, answer, sources, tags, related, updated)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("id", "First_Entry", "3:9: entry 'First_Entry': 'id' must be kebab-case"),
+        ("url", "ftp://x.org", "9:14: entry 'first-entry': 'sources' item needs an http(s) 'url'"),
+        ("sources", "[]", "7:14: entry 'first-entry': 'sources' needs at least 1 item"),
+        ("tags", "[Not Kebab]", "10:12: entry 'first-entry': 'tags' item 'Not Kebab' must be"),
+        ("updated", "next week", "12:14: entry 'first-entry': 'updated' must be a date YYYY-MM-DD"),
+        ("alternates", "one string", "5:17: entry 'first-entry': 'alternates' must be a list"),
+        ("answer", "''", "6:13: entry 'first-entry': 'answer' must be non-empty text"),
+    ],
+)
+def test_each_field_rule_reports_where_and_what(
+    faq: Path, field: str, value: str, expected: str
+) -> None:
+    body = entry(**{field: value})
+    if field == "sources":  # drop the now-orphaned source lines
+        body = (
+            "\n".join(
+                line for line in body.splitlines() if "title:" not in line and "url:" not in line
+            )
+            + "\n"
+        )
+    write(faq, "t.yaml", topic_file("t", body))
+    errors = errors_of(faq)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"faq/t.yaml:{expected}")
+
+
+def test_topic_must_equal_the_file_name(faq: Path) -> None:
+    write(faq, "olympics.yaml", topic_file("olympic", entry()))
+    assert errors_of(faq) == [
+        "faq/olympics.yaml:1:8: 'topic' must equal the file name 'olympics', found 'olympic'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("", "faq/t.yaml:1:1: file is empty; expected 'topic' and 'entries' keys"),
+        (
+            "- a\n- b\n",
+            "faq/t.yaml:1:1: expected a mapping with 'topic' and 'entries', found a list",
+        ),
+        (
+            "topic: t\nentries: []\n",
+            "faq/t.yaml:2:10: 'entries' must be a non-empty list of entries",
+        ),
+    ],
+)
+def test_malformed_files_are_refused_clearly(faq: Path, body: str, expected: str) -> None:
+    write(faq, "t.yaml", body)
+    assert errors_of(faq) == [expected]
+
+
+def test_all_errors_are_reported_in_one_run(faq: Path) -> None:
+    write(
+        faq, "a.yaml", topic_file("a", entry(answer="y" * 1600), entry("second", "Q?", tags="[X]"))
+    )
+    write(faq, "b.yaml", "topic: b\nentries:\n\t- x\n")
+    errors = errors_of(faq)
+    assert len(errors) == 3
+    assert {e.split(":")[0] for e in errors} == {"faq/a.yaml", "faq/b.yaml"}
+
+
+def test_duplicate_ids_across_files_point_back_to_the_first(faq: Path) -> None:
+    write(faq, "a.yaml", topic_file("a", entry("same-id", "First question?")))
+    write(faq, "b.yaml", topic_file("b", entry("same-id", "Second question?")))
+    assert errors_of(faq) == [
+        "faq/b.yaml:3:9: duplicate id 'same-id' (first defined at faq/a.yaml:3)"
+    ]
+
+
+def test_the_same_phrase_under_two_entries_is_an_error(faq: Path) -> None:
+    write(
+        faq,
+        "a.yaml",
+        topic_file("a", entry("one", "What is TSUBAME?"), entry("two", "what is tsubame")),
+    )
+    errors = errors_of(faq)
+    assert errors == [
+        "faq/a.yaml:14:15: entry 'two': phrase 'what is tsubame' is also a phrase of entry "
+        "'one' (faq/a.yaml:3); a question can lead to only one entry"
+    ]
+
+
+def test_related_ids_must_exist(faq: Path) -> None:
+    write(faq, "a.yaml", topic_file("a", entry(related="[no-such-entry]")))
+    assert errors_of(faq) == [
+        "faq/a.yaml:11:15: entry 'first-entry': related id 'no-such-entry' does not exist"
+    ]
+
+
+def test_duplicate_yaml_keys_in_an_entry_are_errors(faq: Path) -> None:
+    body = topic_file("a", entry()).replace(
+        "    tags: [example]\n", "    tags: [a]\n    tags: [b]\n"
+    )
+    write(faq, "a.yaml", body)
+    assert errors_of(faq) == ["faq/a.yaml:11:5: duplicate key 'tags' (first at line 10)"]
+
+
+def test_an_empty_directory_is_an_error(faq: Path) -> None:
+    assert errors_of(faq) == ["faq:1:1: no FAQ files (*.yaml) found"]
+
+
+def test_vocabulary_forms_may_not_belong_to_two_groups(faq: Path) -> None:
+    write(faq, "a.yaml", topic_file("a", entry()))
+    write(faq, "_vocabulary.yaml", "synonyms:\n  - [ship, boat]\n  - [vessel, boat]\n")
+    assert errors_of(faq) == [
+        "faq/_vocabulary.yaml:3:5: 'boat' is already in the synonym group at line 2"
+    ]
+
+
+def test_warnings_do_not_block_loading(faq: Path) -> None:
+    write(faq, "a.yaml", topic_file("a", entry(alternates="[What is the first entry]")))
+    result = load_knowledge_base(faq)
+    assert result.knowledge_base is not None
+    assert [str(w) for w in result.warnings] == [
+        "faq/a.yaml:5:18: warning: entry 'first-entry': phrase 'What is the first entry' "
+        "repeats another of its phrases"
+    ]
+
+
+def test_the_shipped_faq_loads_cleanly() -> None:
+    result = load_knowledge_base(Path(__file__).parents[2] / "knowledge" / "faq")
+    assert result.errors == ()
+    assert result.knowledge_base is not None
+    assert len(result.knowledge_base.entries) >= 65
+
+
+def test_entry_helper_keeps_lines_stable() -> None:
+    # The expected line numbers above assume this layout of a generated entry.
+    assert entry().splitlines()[3] == "    answer: An answer."

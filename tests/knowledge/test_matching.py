@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import load_knowledge_base
+from knowledge.matching import THRESHOLDS, Decision, Matcher
+from knowledge.text import MAX_QUESTION_CHARS
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    result = load_knowledge_base(Path(__file__).parents[1] / "data" / "mini-faq")
+    assert result.knowledge_base is not None
+    return Matcher(result.knowledge_base)
+
+
+def test_a_clear_question_is_answered(matcher: Matcher) -> None:
+    result = matcher.match("how fast do swallows fly?")
+    assert result.decision is Decision.ANSWER
+    assert result.entry is not None
+    assert result.entry.id == "swallow-speed"
+
+
+def test_a_keyword_alone_finds_its_entry(matcher: Matcher) -> None:
+    assert matcher.match("owl").entry.id == "owl-night-vision"  # type: ignore[union-attr]
+
+
+def test_synonyms_from_the_faq_data_are_understood(matcher: Matcher) -> None:
+    # "hirundine" and "vessel" appear only in the mini FAQ's _vocabulary.yaml.
+    assert matcher.match("hirundine winter").entry.id == "swallow-migration"  # type: ignore[union-attr]
+    assert matcher.match("why does a vessel anchor").entry.id == "ship-anchor"  # type: ignore[union-attr]
+
+
+def test_typos_are_corrected_to_faq_words(matcher: Matcher) -> None:
+    assert matcher.match("swalow migraton").entry.id == "swallow-migration"  # type: ignore[union-attr]
+
+
+def test_unrelated_questions_get_no_answer(matcher: Matcher) -> None:
+    result = matcher.match("what's the weather in tokyo")
+    assert result.decision is Decision.NONE
+    assert result.entry is None
+
+
+def test_close_runners_up_turn_an_answer_into_suggestions(matcher: Matcher) -> None:
+    cautious = Matcher(matcher.knowledge_base, dataclasses.replace(THRESHOLDS, margin=0.3))
+    result = cautious.match("swallow")
+    assert result.decision is Decision.SUGGEST
+    assert result.entry is None
+    assert {c.entry.id for c in result.candidates} == {"swallow-migration", "swallow-speed"}
+    assert len(result.candidates) <= THRESHOLDS.max_suggestions
+
+
+def test_weak_matches_are_suggested_not_answered(matcher: Matcher) -> None:
+    strict = Matcher(matcher.knowledge_base, dataclasses.replace(THRESHOLDS, answer=0.99))
+    result = strict.match("how fast do swallows fly?")
+    assert result.decision is Decision.SUGGEST
+    assert result.candidates[0].entry.id == "swallow-speed"
+
+
+def test_matching_is_deterministic(matcher: Matcher) -> None:
+    first = matcher.match("swallow")
+    assert all(matcher.match("swallow") == first for _ in range(5))
+    assert Matcher(matcher.knowledge_base).match("swallow") == first
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   \n\t ",
+        "<@123456789012345678>",
+        "<@&1> <#2> @everyone",
+        "🦅🚢💥",
+        "\u200b\u200c\u200d\ufeff",
+        "e\u0301\u0301\u0301\u0301\u0301",
+        "\u202eرسالة من اليمين إلى اليسار",
+        "東京オリンピックのサイバー攻撃",
+        "\x00\x01\x1b[31m",
+        "\ud800",
+        "swallow " * 2_000,
+        "x" * 10_000,
+    ],
+)
+def test_any_input_gives_a_valid_decision(matcher: Matcher, question: str) -> None:
+    result = matcher.match(question)
+    assert result.decision in set(Decision)
+    assert len(result.candidates) <= THRESHOLDS.max_suggestions
+    assert result.question == question
+
+
+def test_only_mentions_or_emoji_get_no_answer(matcher: Matcher) -> None:
+    for question in ("<@123456789012345678>", "🦅🚢💥", ""):
+        assert matcher.match(question).decision is Decision.NONE
+
+
+def test_overlong_questions_are_matched_on_their_first_characters(matcher: Matcher) -> None:
+    padding = "z" * MAX_QUESTION_CHARS
+    assert matcher.match(padding + " owl night vision").decision is Decision.NONE
+    assert matcher.match("owl night vision " + padding).entry.id == "owl-night-vision"  # type: ignore[union-attr]
+
+
+def test_autocomplete_offers_defaults_then_narrows_while_typing(matcher: Matcher) -> None:
+    defaults = matcher.autocomplete("")
+    # Topics take turns so the first choices show the breadth of the FAQ.
+    assert [e.id for e in defaults[:2]] == ["swallow-migration", "ship-anchor"]
+    assert matcher.autocomplete("ow")[0].id == "owl-night-vision"
+    assert matcher.autocomplete("how fast")[0].id == "swallow-speed"
+    assert len(matcher.autocomplete("s", limit=2)) <= 2

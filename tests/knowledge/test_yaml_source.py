@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.yaml_source import MAX_FILE_BYTES, parse_yaml_text, read_yaml_file
+
+
+def only_problem(text: str) -> str:
+    document, problems = parse_yaml_text(text, "f.yaml")
+    assert len(problems) == 1, problems
+    return str(problems[0])
+
+
+def test_values_remember_their_line_and_column() -> None:
+    document, problems = parse_yaml_text("topic: t\nentries:\n  - id: x\n    answer: y\n", "f")
+    assert not problems
+    assert document is not None
+    assert document.position(("entries", 0, "answer")) == (4, 13)
+    assert document.key_position(("entries", 0, "answer")) == (4, 5)
+
+
+def test_duplicate_keys_are_reported_at_the_second_one() -> None:
+    assert only_problem("a: 1\nb: 2\na: 3\n") == "f.yaml:3:1: duplicate key 'a' (first at line 1)"
+
+
+def test_aliases_are_refused_so_alias_bombs_cannot_expand() -> None:
+    bomb = 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n'
+    assert "aliases (*name) are not allowed" in only_problem(bomb)
+
+
+def test_deep_nesting_is_refused_without_recursion_errors() -> None:
+    assert "nesting deeper than" in only_problem("a: " + "[" * 5000 + "]" * 5000)
+
+
+def test_tab_indentation_is_reported_with_its_position() -> None:
+    assert only_problem("a:\n\t- b\n") == "f.yaml:2:1: tab in indentation; use spaces"
+
+
+def test_python_tags_are_refused_not_executed() -> None:
+    assert "unsupported YAML tag" in only_problem("a: !!python/object/apply:os.system ['true']\n")
+
+
+def test_syntax_errors_carry_line_and_column() -> None:
+    assert only_problem("a: b: c\n").startswith("f.yaml:1:5: invalid YAML")
+
+
+def test_several_documents_in_one_file_are_refused() -> None:
+    assert "single document" in only_problem("a: 1\n---\nb: 2\n")
+
+
+def test_impossible_dates_are_reported_not_raised() -> None:
+    assert "cannot read value '2026-02-30'" in only_problem("updated: 2026-02-30\n")
+
+
+def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"topic: t\nentries: caf\xe9\n")
+    document, problems = read_yaml_file(path, "bad.yaml")
+    assert document is None
+    assert (
+        str(problems[0]) == "bad.yaml:2:13: file is not valid UTF-8 (byte 0xe9); save it as UTF-8"
+    )
+
+
+def test_binary_junk_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "junk.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    document, problems = read_yaml_file(path, "junk.yaml")
+    assert document is None
+    assert len(problems) == 1
+
+
+def test_files_over_the_size_limit_are_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"# x\n" * (MAX_FILE_BYTES // 4 + 1))
+    document, problems = read_yaml_file(path, "huge.yaml")
+    assert document is None
+    assert "larger than 524,288 bytes" in str(problems[0])
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_empty_documents_parse_to_nothing(text: str) -> None:
+    document, problems = parse_yaml_text(text, "f")
+    assert document is not None
+    assert document.data is None
+    assert problems == []
