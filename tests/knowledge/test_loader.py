@@ -93,7 +93,8 @@ def test_unknown_key_is_an_error_with_a_suggestion(faq: Path) -> None:
     assert errors_of(faq) == [
         "faq/t.yaml:3:5: entry 'first-entry': missing key 'alternates'",
         "faq/t.yaml:5:5: entry 'first-entry': unknown key 'alternate'; did you mean "
-        "'alternates'? (allowed: id, question, alternates, answer, sources, tags, related, updated)",
+        "'alternates'? (allowed: id, question, alternates, answer, sources, tags, related, "
+        "updated)",
     ]
 
 

@@ -8,7 +8,7 @@ from knowledge.yaml_source import MAX_FILE_BYTES, parse_yaml_text, read_yaml_fil
 
 
 def only_problem(text: str) -> str:
-    document, problems = parse_yaml_text(text, "f.yaml")
+    _, problems = parse_yaml_text(text, "f.yaml")
     assert len(problems) == 1, problems
     return str(problems[0])
 
