@@ -194,17 +194,22 @@ class Matcher:
             unique = frozenset(folded)
             self._phrase_postings_add(unique, len(self._phrases))
             self._phrases.append(_Phrase(index, unique, sum(self._weight(t) for t in unique)))
-        self._entry_postings: dict[str, list[int]] = defaultdict(list)
-        for index, entry_words in enumerate(entry_tokens):
-            for token in entry_words:
-                self._entry_postings[token].append(index)
+        self._entry_tokens = [frozenset(tokens) for tokens in entry_tokens]
+        # A word in more phrases than this is "common" (see _candidate_phrases). Small FAQs
+        # never reach it, so there every phrase sharing any word with the question is scored.
+        self._selective_posting = max(500, len(self._phrases) // 50)
+        self._common_postings = {
+            token: frozenset(posting)
+            for token, posting in self._phrase_postings.items()
+            if len(posting) > self._selective_posting
+        }
 
-        # Typo correction only looks at words worth correcting to.
-        self._correctable = sorted(
-            w
-            for w in surface_words
-            if len(w) >= thresholds.typo_min_length and w not in FUNCTION_WORDS
-        )
+        # Typo correction only looks at words worth correcting to, grouped by first letter
+        # (see _query_weights for why the first letter must match).
+        self._correctable: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(surface_words):
+            if len(w) >= thresholds.typo_min_length and w not in FUNCTION_WORDS:
+                self._correctable[w[0]].append(w)
         self._known_words = surface_words
         self._questions = [normalise(e.question) for e in self._entries]
 
@@ -237,15 +242,14 @@ class Matcher:
             )
             # People rarely mistype a word's first letter, while a different first letter
             # is often a different word ("apcert" is not "jpcert"): require it to match.
-            hits = process.extract(
-                token, self._correctable, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+            hit = process.extractOne(
+                token, self._correctable.get(token[0], ()), scorer=fuzz.ratio, score_cutoff=cutoff
             )
-            fix = next((word for word, _, _ in hits if word[0] == token[0]), None)
-            if fix is None:
+            if hit is None:
                 corrected.append(token)
             else:
-                corrected.append(fix)
-                discounts[fix] = self.thresholds.typo_discount
+                corrected.append(hit[0])
+                discounts[hit[0]] = self.thresholds.typo_discount
         weights: dict[str, float] = {}
         for token in self._synonyms.fold(corrected):
             weights.setdefault(token, self._weight(token) * discounts.get(token, 1.0))
@@ -253,17 +257,28 @@ class Matcher:
 
     def rank(self, question: str, limit: int = 10) -> list[Candidate]:
         """Entries in order of how well they answer ``question``, best first."""
-        query = self._query_weights(question)
+        return self._rank(self._query_weights(question), limit)
+
+    def _best_possible_score(self, query: dict[str, float]) -> float:
+        """An upper bound on any entry's score: every FAQ word of the question matched."""
+        total = sum(query.values())
+        if total <= 0:
+            return 0.0
+        known = sum(w for t, w in query.items() if t in self._phrase_postings) / total
+        share = self.thresholds.phrase_share
+        return share * known**self.thresholds.query_coverage_exponent + (1 - share) * known
+
+    def _rank(self, query: dict[str, float], limit: int) -> list[Candidate]:
         total = sum(query.values())
         if total <= 0:
             return []
-        matched_in_phrase: dict[int, float] = defaultdict(float)
-        matched_in_entry: dict[int, float] = defaultdict(float)
-        for token, weight in query.items():
-            for phrase_index in self._phrase_postings.get(token, ()):
-                matched_in_phrase[phrase_index] += weight
-            for entry_index in self._entry_postings.get(token, ()):
-                matched_in_entry[entry_index] += weight
+        matched_in_phrase = self._matched_weight_by_phrase(query)
+        matched_in_entry: dict[int, float] = {}
+        for phrase_index in matched_in_phrase:
+            entry_index = self._phrases[phrase_index].entry_index
+            if entry_index not in matched_in_entry:
+                tokens = self._entry_tokens[entry_index]
+                matched_in_entry[entry_index] = sum(w for t, w in query.items() if t in tokens)
 
         exponent = self.thresholds.query_coverage_exponent
         best_phrase: dict[int, float] = defaultdict(float)
@@ -284,9 +299,61 @@ class Matcher:
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Candidate(self._entries[i], round(s, 4)) for s, i in scored[:limit]]
 
+    def _matched_weight_by_phrase(self, query: dict[str, float]) -> dict[int, float]:
+        """For each candidate phrase, the summed weight of the query words it contains.
+
+        Candidates are the phrases sharing a selective word with the question. In a large
+        FAQ a common word ("japan") appears in thousands of phrases that can only score well
+        if they also share a rarer word, so common words add weight to candidates but do not
+        nominate them, unless the question has nothing rarer.
+        """
+        present = sorted(
+            (t for t in query if t in self._phrase_postings),
+            key=lambda t: len(self._phrase_postings[t]),
+        )
+        if not present:
+            return {}
+        cut = next(
+            (
+                i
+                for i, t in enumerate(present)
+                if len(self._phrase_postings[t]) > self._selective_posting
+            ),
+            len(present),
+        )
+        matched: dict[int, float] = defaultdict(float)
+        if cut == 0:
+            # Only common words: score the phrases that share the most of them, found by
+            # intersecting postings from the rarest up while anything is left.
+            candidates = self._common_postings[present[0]]
+            for token in present[1:]:
+                narrowed = candidates & self._common_postings[token]
+                if not narrowed:
+                    break
+                candidates = narrowed
+            matched.update(dict.fromkeys(candidates, 0.0))
+            common = present
+        else:
+            common = present[cut:]
+            for token in present[:cut]:
+                weight = query[token]
+                for phrase_index in self._phrase_postings[token]:
+                    matched[phrase_index] += weight
+        for token in common:
+            weight = query[token]
+            for phrase_index in matched:
+                if token in self._phrases[phrase_index].tokens:
+                    matched[phrase_index] += weight
+        return matched
+
     def match(self, question: str) -> MatchResult:
         t = self.thresholds
-        ranked = self.rank(question, limit=t.max_suggestions + 1)
+        query = self._query_weights(question)
+        if self._best_possible_score(query) < t.suggest:
+            # Mostly words the FAQ never uses: no entry can reach a suggestion, so skip
+            # scoring (in a large FAQ, scoring thousands of weak candidates is the slow case).
+            return MatchResult(question, Decision.NONE, ())
+        ranked = self._rank(query, limit=t.max_suggestions + 1)
         if not ranked or ranked[0].score < t.suggest:
             return MatchResult(question, Decision.NONE, tuple(ranked[: t.max_suggestions]))
         top = ranked[0].score

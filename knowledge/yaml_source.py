@@ -8,14 +8,19 @@ located, so this module composes the node graph itself and converts it to plain 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import ComposerError
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from knowledge.problems import Problem, format_count
 
@@ -50,16 +55,14 @@ class YamlDocument:
         return self.key_positions.get(path) or self.position(path)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and bounds nesting while composing nodes."""
+class _StrictComposer(Composer):
+    """Composes nodes like PyYAML, but refuses aliases and bounds nesting."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
+    _depth = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
+            event = self.peek_event()  # type: ignore[attr-defined]
             raise ComposerError(
                 None,
                 None,
@@ -73,11 +76,41 @@ class _StrictLoader(yaml.SafeLoader):
                     None,
                     None,
                     f"nesting deeper than {MAX_NESTING} levels; the FAQ format needs 4",
-                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    self.peek_event().start_mark,  # type: ignore[attr-defined]
                 )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class PurePythonLoader(Reader, Scanner, Parser, _StrictComposer, Resolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _StrictComposer.__init__(self)
+        Resolver.__init__(self)
+
+
+@functools.cache
+def _loader_class() -> type:
+    """libyaml's parser when PyYAML was built with it (about 20x faster), else pure Python.
+
+    Only the event parser comes from libyaml: composing stays in ``_StrictComposer`` so the
+    same alias and depth rules apply either way.
+    """
+    try:
+        from yaml._yaml import CParser  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return PurePythonLoader
+
+    class _LibyamlLoader(_StrictComposer, CParser, Resolver):  # type: ignore[misc,valid-type,unused-ignore]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _StrictComposer.__init__(self)
+            Resolver.__init__(self)
+
+    return _LibyamlLoader
 
 
 def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
@@ -103,14 +136,23 @@ def read_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
     return parse_yaml_text(text, display)
 
 
-def parse_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+def parse_yaml_text(
+    text: str, display: str, loader: type | None = None
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse YAML text; ``loader`` picks a parser (tests run both) instead of the fastest."""
     tab_problems = _tab_indentation(text, display)
     if tab_problems:
         return None, tab_problems
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [Problem(display, line, 1, "file contains NUL bytes; is it binary?")]
-    loader = _StrictLoader(text)
+    return _parse_with(_loader_class() if loader is None else loader, text, display)
+
+
+def _parse_with(
+    loader_class: type, text: str, display: str
+) -> tuple[YamlDocument | None, list[Problem]]:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from . import app_payloads as api
 from . import ids
 from . import payloads as p
 from .records import RecordedRequest
@@ -25,14 +27,14 @@ def _truthy(value: str | None) -> bool:
 
 
 def _unknown(code: int, what: str) -> Reply:
-    return Reply(404, p.error(code, f"Unknown {what}"))
+    return Reply(404, api.error(code, f"Unknown {what}"))
 
 
-def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noqa: C901
+def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:
     world = state.world
     table: dict[tuple[str, str], Handler] = {}
 
-    def route(method: str, template: str) -> Any:
+    def route(method: str, template: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             table[(method, template)] = fn
             return fn
@@ -44,13 +46,13 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noq
     @route("GET", "/users/@me")
     async def me(req: RecordedRequest, params: Params) -> Reply:
         if req.authorization != f"Bot {state.token}":
-            return Reply(401, p.error(0, "401: Unauthorized"))
+            return Reply(401, api.error(0, "401: Unauthorized"))
         return Reply(200, {**world.bot_user, "verified": True, "mfa_enabled": False})
 
     async def application(req: RecordedRequest, params: Params) -> Reply:
         return Reply(
             200,
-            p.application(
+            api.application(
                 application_id=world.application_id,
                 bot_user=world.bot_user,
                 owner=world.owner,
@@ -68,7 +70,7 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noq
 
     @route("GET", "/gateway/bot")
     async def gateway_bot(req: RecordedRequest, params: Params) -> Reply:
-        return Reply(200, p.gateway_bot(state.gateway_url + "gateway", state.gateway_bot_shards))
+        return Reply(200, api.gateway_bot(state.gateway_url + "gateway", state.gateway_bot_shards))
 
     # --- application commands -----------------------------------------------------------
 
@@ -78,7 +80,7 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noq
             guild_id is not None and guild_id not in {g["id"] for g in world.guild_payloads()}
         ):
             state.violate("missing_access", req.route, f"{req.path} is not this bot's to use")
-            return Reply(403, p.error(50001, "Missing Access"))
+            return Reply(403, api.error(50001, "Missing Access"))
         return None
 
     def existing_id(commands: dict[str, dict[str, Any]], body: dict[str, Any]) -> str | None:
@@ -93,7 +95,7 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noq
         )
 
     def make_command(scope: str | None, body: dict[str, Any], command_id: str | None) -> Any:
-        return p.application_command(
+        return api.application_command(
             body,
             command_id=command_id or ids.snowflake(),
             application_id=world.application_id,
@@ -155,7 +157,7 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:  # noq
             return _unknown(10062, "interaction")
         if record.acked_at is not None:
             state.violate("duplicate_ack", record.label, "a second callback was sent")
-            return Reply(400, p.error(40060, "Interaction has already been acknowledged."))
+            return Reply(400, api.error(40060, "Interaction has already been acknowledged."))
         delay = req.received_at - record.dispatched_at
         if delay > state.ack_deadline:
             # Discord drops the token after 3 s: the late callback gets Unknown interaction.

@@ -1,5 +1,7 @@
 """What the double records: requests, violations, and a way to await either."""
 
+# ruff: noqa: ASYNC109 -- waits take timeout= so a TimeoutError can name what was awaited
+
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +22,7 @@ ViolationKind = Literal[
     "content_length",
     "autocomplete_choices",
     "missing_access",
+    "double_error",
 ]
 
 
@@ -68,10 +71,14 @@ T = TypeVar("T")
 
 
 class Changes:
-    """Wakes waiters whenever something is recorded, so waits poll nothing."""
+    """Wakes waiters whenever something is recorded, so waits poll nothing.
 
-    def __init__(self) -> None:
+    abort() returning an exception ends every wait at once (the bot under test died).
+    """
+
+    def __init__(self, abort: Callable[[], BaseException | None] = lambda: None) -> None:
         self._event = asyncio.Event()
+        self._abort = abort
 
     def notify(self) -> None:
         self._event.set()
@@ -85,6 +92,8 @@ class Changes:
             found = find()
             if found is not None:
                 return found
+            if (error := self._abort()) is not None:
+                raise RuntimeError(f"Discord double: the bot died while awaiting {what}") from error
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
-from . import payloads as p
+from . import app_payloads as api
 from .policy import check_request
 from .records import RecordedRequest
 from .spec import PathTemplates, SpecError
@@ -57,7 +57,7 @@ class RestApi:
         try:
             body, files = await _read_body(request)
         except ValueError as exc:
-            return to_response(Reply(400, p.error(50109, f"The request body is invalid: {exc}")))
+            return to_response(Reply(400, api.error(50109, f"The request body is invalid: {exc}")))
         match = self.templates.match(relative) if path.startswith(API_PREFIX + "/") else None
         handler = self.handlers.get((request.method, match[0])) if match else None
         template = match[0] if match else self._spec_template(relative)
@@ -74,7 +74,13 @@ class RestApi:
         if handler is None or match is None:
             reply = self._unknown(record)
         else:
-            reply = await self._checked(record, handler, match[1])
+            try:
+                reply = await self._checked(record, handler, match[1])
+            except Exception as exc:
+                # A bug in the double must fail the test, not look like a Discord outage
+                # (discord.py would quietly retry a 500 with back-off).
+                self.state.violate("double_error", record.route, repr(exc))
+                reply = Reply(400, api.error(0, f"Discord double error: {exc!r}"))
         record.status, record.response = reply.status, reply.body
         self.state.changes.notify()
         return to_response(reply)
@@ -88,7 +94,7 @@ class RestApi:
         self.state.violate(
             "unknown_route", f"{record.method} {record.path}", f"not served by the double ({known})"
         )
-        return Reply(404, p.error(0, "404: Not Found"))
+        return Reply(404, api.error(0, "404: Not Found"))
 
     async def _checked(
         self, record: RecordedRequest, handler: Handler, params: dict[str, str]
@@ -122,7 +128,7 @@ async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, str, in
         files: list[tuple[str, str, int]] = []
         reader = await request.multipart()
         async for part in reader:
-            if not isinstance(part, web.BodyPartReader):
+            if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "payload_json":
                 body = json.loads(await part.text())
@@ -155,7 +161,7 @@ def _fault_reply(fault: Fault) -> Reply:
                 "X-RateLimit-Scope": "user",
             },
         )
-    return Reply(fault.status, p.error(0, f"{fault.status}: injected fault"))
+    return Reply(fault.status, api.error(0, f"{fault.status}: injected fault"))
 
 
 def _invalid_form_body(errors: list[SpecError]) -> Any:
@@ -166,4 +172,4 @@ def _invalid_form_body(errors: list[SpecError]) -> Any:
         for part in [x for x in error.body_path.split("/") if x]:
             node = node.setdefault(part, {})
         node.setdefault("_errors", []).append({"code": "SPEC_VIOLATION", "message": error.message})
-    return p.error(50035, "Invalid Form Body", tree)
+    return api.error(50035, "Invalid Form Body", tree)

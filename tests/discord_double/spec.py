@@ -24,6 +24,7 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_ENV = "FAQBOT_DISCORD_SPEC"
 REQUIRE_ENV = "FAQBOT_REQUIRE_DISCORD_SPEC"
+SHARED_ENV = "FAQBOT_SHARED_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_PATH = PROJECT_ROOT.parent / "shared" / "discord-api-spec" / "openapi.json"
 SPEC_URI = "urn:discord-api-spec:openapi.json"
@@ -35,7 +36,13 @@ HOW_TO_GET_SPEC = (
 
 
 def spec_path() -> Path:
-    return Path(os.environ.get(SPEC_ENV) or DEFAULT_SPEC_PATH)
+    """$FAQBOT_DISCORD_SPEC, else discord-api-spec/ in $FAQBOT_SHARED_DIR (the override the
+    project's tests/conftest.py honours for ../shared), else ../shared beside the project."""
+    if os.environ.get(SPEC_ENV):
+        return Path(os.environ[SPEC_ENV])
+    if os.environ.get(SHARED_ENV):
+        return Path(os.environ[SHARED_ENV]) / "discord-api-spec" / "openapi.json"
+    return DEFAULT_SPEC_PATH
 
 
 def require_spec(path: Path | None = None) -> SpecValidator:

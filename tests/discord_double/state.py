@@ -78,7 +78,9 @@ class DoubleState:
         self.identifies: list[Payload] = []
         self.filtered_events: list[tuple[str, str]] = []  # (event, why) dropped by intents
         self.faults: list[Fault] = []
-        self.changes = Changes()
+        # Set by running_bot when bot.start() ends with an error: waits then fail at once.
+        self.bot_error: BaseException | None = None
+        self.changes = Changes(abort=lambda: self.bot_error)
         self.port = 0
 
     # --- addresses ----------------------------------------------------------------------
@@ -105,6 +107,11 @@ class DoubleState:
         self.violations.append(Violation(kind, where, detail))
         self.changes.notify()
 
+    def bot_exited(self, error: BaseException | None) -> None:
+        if error is not None:
+            self.bot_error = error
+            self.changes.notify()
+
     def take_fault(self, request: RecordedRequest) -> Fault | None:
         for fault in self.faults:
             if fault.method == request.method and path_matches(fault.pattern, request):
@@ -125,6 +132,16 @@ class DoubleState:
             )
             for record in self.interactions.values()
             if record.acked_at is None
+        ]
+
+    def requests_without_bot_auth(self) -> list[RecordedRequest]:
+        """Requests lacking 'Authorization: Bot <token>', except interaction callbacks and
+        interaction webhooks, which authenticate by their token in the path."""
+        exempt = ("/interactions/", "/webhooks/")
+        return [
+            r
+            for r in self.requests
+            if r.authorization != f"Bot {self.token}" and not r.path.startswith(exempt)
         ]
 
     # --- interactions -------------------------------------------------------------------

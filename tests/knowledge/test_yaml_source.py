@@ -1,16 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from knowledge.yaml_source import MAX_FILE_BYTES, parse_yaml_text, read_yaml_file
+from knowledge.yaml_source import MAX_FILE_BYTES, PurePythonLoader, parse_yaml_text, read_yaml_file
+
+OnlyProblem = Callable[[str], str]
 
 
-def only_problem(text: str) -> str:
-    _, problems = parse_yaml_text(text, "f.yaml")
-    assert len(problems) == 1, problems
-    return str(problems[0])
+@pytest.fixture(params=["fastest", "pure-python"])
+def only_problem(request: pytest.FixtureRequest) -> OnlyProblem:
+    """Runs each check with libyaml's parser (when built in) and with the pure-Python one."""
+    loader = PurePythonLoader if request.param == "pure-python" else None
+
+    def parse(text: str) -> str:
+        _, problems = parse_yaml_text(text, "f.yaml", loader)
+        assert len(problems) == 1, problems
+        return str(problems[0])
+
+    return parse
 
 
 def test_values_remember_their_line_and_column() -> None:
@@ -21,36 +31,38 @@ def test_values_remember_their_line_and_column() -> None:
     assert document.key_position(("entries", 0, "answer")) == (4, 5)
 
 
-def test_duplicate_keys_are_reported_at_the_second_one() -> None:
+def test_duplicate_keys_are_reported_at_the_second_one(only_problem: OnlyProblem) -> None:
     assert only_problem("a: 1\nb: 2\na: 3\n") == "f.yaml:3:1: duplicate key 'a' (first at line 1)"
 
 
-def test_aliases_are_refused_so_alias_bombs_cannot_expand() -> None:
+def test_aliases_are_refused_so_alias_bombs_cannot_expand(only_problem: OnlyProblem) -> None:
     bomb = 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\n'
     assert "aliases (*name) are not allowed" in only_problem(bomb)
 
 
-def test_deep_nesting_is_refused_without_recursion_errors() -> None:
-    assert "nesting deeper than" in only_problem("a: " + "[" * 5000 + "]" * 5000)
+def test_deep_nesting_is_refused_without_recursion_errors(only_problem: OnlyProblem) -> None:
+    # Both our limit and libyaml's own (about 1,000 levels) refuse with a located error.
+    assert "nesting deeper than" in only_problem("a: " + "[" * 40 + "]" * 40)
+    assert "nesting" in only_problem("a: " + "[" * 5000 + "]" * 5000)
 
 
-def test_tab_indentation_is_reported_with_its_position() -> None:
+def test_tab_indentation_is_reported_with_its_position(only_problem: OnlyProblem) -> None:
     assert only_problem("a:\n\t- b\n") == "f.yaml:2:1: tab in indentation; use spaces"
 
 
-def test_python_tags_are_refused_not_executed() -> None:
+def test_python_tags_are_refused_not_executed(only_problem: OnlyProblem) -> None:
     assert "unsupported YAML tag" in only_problem("a: !!python/object/apply:os.system ['true']\n")
 
 
-def test_syntax_errors_carry_line_and_column() -> None:
+def test_syntax_errors_carry_line_and_column(only_problem: OnlyProblem) -> None:
     assert only_problem("a: b: c\n").startswith("f.yaml:1:5: invalid YAML")
 
 
-def test_several_documents_in_one_file_are_refused() -> None:
+def test_several_documents_in_one_file_are_refused(only_problem: OnlyProblem) -> None:
     assert "single document" in only_problem("a: 1\n---\nb: 2\n")
 
 
-def test_impossible_dates_are_reported_not_raised() -> None:
+def test_impossible_dates_are_reported_not_raised(only_problem: OnlyProblem) -> None:
     assert "cannot read value '2026-02-30'" in only_problem("updated: 2026-02-30\n")
 
 

@@ -1,0 +1,197 @@
+"""Usage figures for maintainers: the ``faqbot report`` command, and the text that the Discord
+``/faq-admin stats|unanswered`` views send.
+
+The same formatting serves both, so the terminal shows what Discord shows; the functions keep
+within a Discord message unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.storage import Stats, StorageError, Store, UnansweredGroup, utcnow
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+# Discord's limit is 2,000; the rest is room for the view's own heading.
+MAX_MESSAGE_CHARS = 1900
+# Questions are kept up to 500 characters; a list of them is unreadable at that width.
+MAX_PHRASE_CHARS = 120
+MAX_ENTRY_ID_CHARS = 80
+CSV_HEADER = ("section", "name", "value", "detail")
+
+REPORT_EPILOG = """\
+With --csv the report is one CSV table on stdout, header "section,name,value,detail",
+so a spreadsheet or a script can read it whole and filter on the first column:
+  stats       name: since, days, questions, answered, suggested, unanswered,
+              answer_rate, suggest_rate or none_rate; value: the figure
+  top_entry   name: entry id; value: times it was the confident answer
+  feedback    name: entry id; value: helpful votes; detail: not-helpful votes
+  unanswered  name: example question; value: times asked, similar questions included;
+              detail: other phrasings, separated by " | "
+Questions in the CSV are complete; the text report shortens long ones.
+"""
+
+
+def add_report_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    default_database: Callable[[], Path],
+) -> None:
+    """Register ``report``; ``default_database`` is called only when --database is not given."""
+    report = commands.add_parser(
+        "report",
+        help="show question statistics and unanswered questions from the bot's database",
+        description="Question statistics and the most asked unanswered questions.",
+        epilog=REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
+    )
+    report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    report.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the bot's database file (default: the one the bot uses)",
+    )
+    report.add_argument(
+        "--limit",
+        type=_positive,
+        default=20,
+        metavar="N",
+        help="list at most N groups of unanswered questions (default 20)",
+    )
+
+    def handler(args: argparse.Namespace) -> int:
+        return run_report(args, args.database or default_database())
+
+    report.set_defaults(handler=handler)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def run_report(args: argparse.Namespace, database: Path) -> int:
+    # A store would create a missing file; a report on an empty new database would only hide
+    # a mistyped path.
+    if not database.is_file():
+        print(f"faqbot report: no database at {database}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    since = utcnow() - timedelta(days=args.days)
+    try:
+        stats, groups = asyncio.run(_read(database, since, args.limit))
+    except StorageError as exc:
+        print(f"faqbot report: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.csv:
+        write_csv(sys.stdout, stats, groups, days=args.days)
+    else:
+        print(format_stats(stats, max_chars=None))
+        print()
+        print(format_unanswered(groups, max_chars=None))
+    return EXIT_OK
+
+
+async def _read(database: Path, since: datetime, limit: int) -> tuple[Stats, list[UnansweredGroup]]:
+    # Read-only: a report never changes the database of a bot that may be running.
+    store = Store(database, read_only=True)
+    await store.open()
+    try:
+        return await store.stats(since=since), await store.unanswered(since=since, limit=limit)
+    finally:
+        await store.close()
+
+
+def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days: int) -> None:
+    # "\n" rather than csv's "\r\n": text-mode stdout already writes the platform's newline.
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    figures: list[tuple[str, object]] = [
+        ("since", stats.since.isoformat()),
+        ("days", days),
+        ("questions", stats.questions),
+        ("answered", stats.answered),
+        ("suggested", stats.suggested),
+        ("unanswered", stats.unanswered),
+        ("answer_rate", f"{stats.answer_rate:.4f}"),
+        ("suggest_rate", f"{stats.suggest_rate:.4f}"),
+        ("none_rate", f"{stats.none_rate:.4f}"),
+    ]
+    writer.writerows(("stats", name, value, "") for name, value in figures)
+    writer.writerows(("top_entry", entry, count, "") for entry, count in stats.top_entries)
+    writer.writerows(("feedback", f.entry_id, f.helpful, f.not_helpful) for f in stats.feedback)
+    writer.writerows(("unanswered", g.example, g.count, " | ".join(g.variants)) for g in groups)
+
+
+def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> str:
+    since = stats.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"Questions since {since}: {stats.questions}",
+        f"  answered   {stats.answered:>6}  {stats.answer_rate:>6.1%}",
+        f"  suggested  {stats.suggested:>6}  {stats.suggest_rate:>6.1%}",
+        f"  unanswered {stats.unanswered:>6}  {stats.none_rate:>6.1%}",
+        "",
+        "Most answered entries:",
+    ]
+    # At most ten, ids clipped: a fixed size, so only the feedback list needs cutting to fit.
+    lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.top_entries]
+    lines += ["  (none)"] if not stats.top_entries else []
+    lines += ["", "Feedback (helpful / not helpful):"]
+    if not stats.feedback:
+        return "\n".join([*lines, "  (no votes)"])
+    votes = [
+        f"  {f.helpful:>5} / {f.not_helpful:<5} {_clip(f.entry_id, MAX_ENTRY_ID_CHARS)}"
+        for f in stats.feedback
+    ]
+    return _fit(lines, votes, max_chars)
+
+
+def format_unanswered(
+    groups: list[UnansweredGroup], *, max_chars: int | None = MAX_MESSAGE_CHARS
+) -> str:
+    if not groups:
+        return "No unanswered questions in this period."
+    items = [
+        "\n".join(
+            [
+                f"  {g.count:>5}× {_clip(g.example, MAX_PHRASE_CHARS)}",
+                *(f"         also: {_clip(v, MAX_PHRASE_CHARS)}" for v in g.variants),
+            ]
+        )
+        for g in groups
+    ]
+    return _fit(["Unanswered questions, most asked first:"], items, max_chars)
+
+
+def _fit(lines: list[str], items: list[str], max_chars: int | None) -> str:
+    """``lines`` then as many ``items`` as fit in ``max_chars``, then how many were left out."""
+    text = "\n".join(lines)
+    for shown, item in enumerate(items):
+        longer = f"{text}\n{item}"
+        left = len(items) - shown - 1
+        # Keep room for the "… and N more" line that follows if this isn't the last item.
+        tail = f"\n… and {left} more" if left else ""
+        if max_chars is not None and len(longer) + len(tail) > max_chars:
+            return f"{text}\n… and {len(items) - shown} more"
+        text = longer
+    return text
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

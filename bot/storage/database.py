@@ -1,0 +1,163 @@
+"""The synchronous half of the store: one SQLite connection and the statements run on it.
+
+Only the store's worker thread calls into this module. Each write is a single statement in
+autocommit mode, so it has been committed by the time execute() returns: a caller told "stored"
+has a row that survives the process being killed a moment later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.storage import schema
+from bot.storage.model import EntryFeedback, Stats
+
+# Enough for another process (the report command) to finish with the lock; short enough that
+# a stuck lock shows up as a logged failure rather than a hung answer.
+BUSY_TIMEOUT_SECONDS = 5.0
+_DECISIONS = ("answer", "suggest", "none")
+
+
+@dataclass(frozen=True)
+class Opened:
+    database: Database | None  # None when the file cannot even be read
+    writable: bool
+    problem: str  # why not writable; empty when it is
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, schema.SchemaError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def open_database(path: Path, *, read_only: bool) -> Opened:
+    """Open, configure and migrate ``path``; failures become an ``Opened`` that says why."""
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "ro" if read_only else "rwc"
+        connection = sqlite3.connect(
+            f"{path.absolute().as_uri()}?mode={mode}",
+            uri=True,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_SECONDS,
+        )
+    except (sqlite3.Error, OSError) as exc:
+        return Opened(None, False, f"cannot open {path}: {describe(exc)}")
+    try:
+        if read_only:
+            schema.require_current(connection)
+            return Opened(Database(connection, b""), False, f"{path} was opened read-only")
+        # WAL: readers (the report command) never block the bot's writes.
+        connection.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit. A commit still survives
+        # the process being killed (SIGKILL, OOM) because it is already in the WAL file; only a
+        # power cut or kernel crash can lose the last few. Process death is the failure that
+        # matters here, and a question log isn't worth an fsync per question.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        schema.migrate(connection)
+        salt = schema.voter_salt(connection)
+        schema.check_writable(connection)
+    except (sqlite3.Error, OSError, schema.SchemaError, ValueError) as exc:
+        problem = f"cannot use {path}: {describe(exc)}"
+        if _readable(connection):
+            return Opened(Database(connection, b""), False, problem)
+        connection.close()
+        return Opened(None, False, problem)
+    return Opened(Database(connection, salt), True, "")
+
+
+def _readable(connection: sqlite3.Connection) -> bool:
+    try:
+        schema.require_current(connection)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except (sqlite3.Error, schema.SchemaError):
+        return False
+    return True
+
+
+class Database:
+    def __init__(self, connection: sqlite3.Connection, salt: bytes) -> None:
+        self._connection = connection
+        self._salt = salt  # empty unless writable: nothing reads it otherwise
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def insert_question(self, row: tuple[object, ...]) -> bool:
+        self._connection.execute(
+            "INSERT INTO questions (asked_at, question, decision, entry_id, score, guild_id,"
+            " source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+        return True
+
+    def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
+        voter = hmac.new(self._salt, str(user_id).encode("ascii"), hashlib.sha256).digest()
+        self._connection.execute(
+            "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (entry_id, voter) DO UPDATE"
+            " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+            (entry_id, voter, int(helpful), voted_at),
+        )
+        return True
+
+    def purge(self, cutoff: float) -> int:
+        cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
+        return cursor.rowcount
+
+    def stats(self, since: datetime) -> Stats:
+        db, start = self._connection, since.timestamp()
+        # One read transaction, so the figures agree with each other even if another process
+        # writes between the queries.
+        db.execute("BEGIN")
+        try:
+            counts = dict(
+                db.execute(
+                    "SELECT decision, count(*) FROM questions WHERE asked_at >= ?"
+                    " GROUP BY decision",
+                    (start,),
+                ).fetchall()
+            )
+            top = db.execute(
+                "SELECT entry_id, count(*) AS n FROM questions WHERE asked_at >= ?"
+                " AND decision = 'answer' AND entry_id IS NOT NULL"
+                " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
+                (start,),
+            ).fetchall()
+            votes = db.execute(
+                "SELECT entry_id, sum(helpful), sum(1 - helpful) FROM votes WHERE voted_at >= ?"
+                " GROUP BY entry_id ORDER BY count(*) DESC, entry_id",
+                (start,),
+            ).fetchall()
+        finally:
+            db.execute("COMMIT")
+        answered, suggested, unanswered = (int(counts.get(d, 0)) for d in _DECISIONS)
+        return Stats(
+            since=since,
+            questions=answered + suggested + unanswered,
+            answered=answered,
+            suggested=suggested,
+            unanswered=unanswered,
+            top_entries=[(str(entry), int(n)) for entry, n in top],
+            feedback=[EntryFeedback(str(e), int(h), int(n)) for e, h, n in votes],
+        )
+
+    def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:
+        marks = ", ".join("?" for _ in decisions)
+        rows = self._connection.execute(
+            f"SELECT question FROM questions WHERE asked_at >= ? AND decision IN ({marks})"
+            " ORDER BY asked_at DESC, id DESC LIMIT ?",
+            (since, *decisions, limit),
+        )
+        return [str(question) for (question,) in rows]
+
+    def integrity_ok(self) -> bool:
+        rows = self._connection.execute("PRAGMA integrity_check").fetchall()
+        return [tuple(row) for row in rows] == [("ok",)]

@@ -1,0 +1,217 @@
+"""The store the bot writes to while it answers, and the admin views read from.
+
+Every sqlite call runs on one worker thread that owns the connection: the event loop never
+waits on the disk, and with one thread the bot's writes never contend for the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from bot.storage.database import Database, Opened, describe, open_database
+from bot.storage.grouping import group_questions
+from bot.storage.model import Stats, StorageError, UnansweredGroup, as_utc, utcnow
+from knowledge.text import MAX_QUESTION_CHARS
+
+T = TypeVar("T")
+
+logger = logging.getLogger("bot.storage")
+
+# The unanswered view reads no more than this many recent questions, bounding its cost.
+MAX_UNANSWERED_ROWS = 5000
+LOG_INTERVAL = timedelta(minutes=1)
+
+
+class _ThrottledLog:
+    """At most one line a minute, so a full disk doesn't turn every question into a log line."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self._last: datetime | None = None
+        self._suppressed = 0
+
+    def log(self, level: int, message: str) -> None:
+        now = self._clock()
+        # A clock that went backwards counts as time passed, or logging would stop until it
+        # caught up again.
+        if self._last is not None and timedelta(0) <= now - self._last < LOG_INTERVAL:
+            self._suppressed += 1
+            return
+        if self._suppressed:
+            message += f" ({self._suppressed} more suppressed since the last such message)"
+        logger.log(level, "%s", message)
+        self._last, self._suppressed = now, 0
+
+
+class Store:
+    """The question log and feedback votes in one SQLite file.
+
+    Writes never raise: a failure is logged (at most once a minute) and reported as False or
+    0, so the bot keeps answering with a broken disk. Reads raise StorageError, because the
+    admin who asked for figures should see why there are none. A file that is read-only,
+    corrupt or from a newer faqbot leaves the store degraded (``healthy`` is False) rather than
+    failing ``open()``. ``read_only=True`` never writes to the file, as the report command
+    wants; it exists for inspection, so its writes are dropped like a degraded store's.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int = 90,
+        clock: Callable[[], datetime] = utcnow,
+        read_only: bool = False,
+    ) -> None:
+        if retention_days < 1:
+            raise ValueError("retention_days must be at least 1")
+        self.path = Path(path)
+        self.retention = timedelta(days=retention_days)
+        self._clock = clock
+        self._read_only = read_only
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+        self._opened = Opened(None, False, "the store is not open")
+        self._last_write_ok = True
+        self._errors = _ThrottledLog(clock)
+
+    @property
+    def healthy(self) -> bool:
+        """True while questions and votes are being stored."""
+        return not self._closed and self._opened.writable and self._last_write_ok
+
+    async def open(self) -> None:
+        if self._executor is not None or self._closed:
+            return
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faqbot-storage")
+        read_only = self._read_only
+        self._opened = await self._run(lambda: open_database(self.path, read_only=read_only))
+        if not self._opened.writable:
+            # A read-only store is the caller's choice; anything else needs a maintainer.
+            level = logging.INFO if self._read_only else logging.WARNING
+            logger.log(level, "not recording questions or votes: %s", self._opened.problem)
+
+    async def close(self) -> None:
+        """Finish the work already queued, then release the file and the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._executor is None:
+            return
+        try:
+            if self._opened.database is not None:
+                await self._run(self._opened.database.close)
+        except sqlite3.Error as exc:
+            logger.warning("closing %s: %s", self.path, describe(exc))
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def record_question(
+        self,
+        *,
+        question: str,
+        decision: str,
+        entry_id: str | None,
+        score: float,
+        guild_id: int | None,
+        source: str,
+    ) -> bool:
+        row = (
+            self._epoch(self._clock()),
+            question[:MAX_QUESTION_CHARS],
+            str(decision),
+            entry_id,
+            float(score),
+            guild_id,
+            str(source),
+        )
+        return await self._write("question log", lambda db: db.insert_question(row), False)
+
+    async def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> bool:
+        """Store a vote, replacing this user's earlier vote on the same entry."""
+        voted_at = self._epoch(self._clock())
+        return await self._write(
+            "feedback vote", lambda db: db.upsert_vote(entry_id, user_id, helpful, voted_at), False
+        )
+
+    async def purge_expired(self) -> int:
+        """Delete questions past the retention period; votes stay, as they hold no text."""
+        cutoff = self._epoch(self._clock() - self.retention)
+        return await self._write("retention purge", lambda db: db.purge(cutoff), 0)
+
+    async def stats(self, *, since: datetime) -> Stats:
+        start = as_utc(since)
+        return await self._read("statistics", lambda db: db.stats(start))
+
+    async def unanswered(
+        self, *, since: datetime, limit: int = 20, include_suggest: bool = False
+    ) -> list[UnansweredGroup]:
+        """Similar unanswered questions grouped, most asked first.
+
+        ``include_suggest`` adds questions that only got "did you mean" choices: they show
+        where the FAQ has the answer but not the words people use.
+        """
+        start = self._epoch(since)
+        decisions = ("none", "suggest") if include_suggest else ("none",)
+        questions = await self._read(
+            "unanswered questions",
+            lambda db: db.recent_questions(start, decisions, MAX_UNANSWERED_ROWS),
+        )
+        # Fuzzy grouping is CPU work, not sqlite work: it runs off the storage thread so that
+        # writes queued meanwhile don't wait behind it.
+        return await asyncio.to_thread(group_questions, questions, limit)
+
+    async def integrity_ok(self) -> bool:
+        """False also when the check cannot run: an unreadable file is not a healthy one."""
+        try:
+            return await self._read("integrity check", lambda db: db.integrity_ok())
+        except StorageError as exc:
+            self._errors.log(logging.ERROR, str(exc))
+            return False
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        assert self._executor is not None
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    async def _write(self, what: str, work: Callable[[Database], T], failed: T) -> T:
+        database = self._opened.database
+        unavailable = self._unavailable(writing=True)
+        if unavailable or database is None:
+            self._errors.log(logging.WARNING, f"{what} not recorded: {unavailable}")
+            return failed
+        try:
+            result = await self._run(functools.partial(work, database))
+        except (sqlite3.Error, OSError) as exc:
+            self._last_write_ok = False
+            self._errors.log(logging.ERROR, f"{what} not recorded: {describe(exc)}")
+            return failed
+        self._last_write_ok = True
+        return result
+
+    async def _read(self, what: str, work: Callable[[Database], T]) -> T:
+        database = self._opened.database
+        unavailable = self._unavailable(writing=False)
+        if unavailable or database is None:
+            raise StorageError(f"cannot read {what} from {self.path}: {unavailable}")
+        try:
+            return await self._run(functools.partial(work, database))
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot read {what} from {self.path}: {describe(exc)}") from exc
+
+    def _unavailable(self, *, writing: bool) -> str:
+        if self._closed:
+            return "the store is closed"
+        if self._opened.database is None or (writing and not self._opened.writable):
+            return self._opened.problem
+        return ""
+
+    @staticmethod
+    def _epoch(moment: datetime) -> float:
+        return as_utc(moment).timestamp()

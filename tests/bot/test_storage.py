@@ -1,0 +1,448 @@
+"""The store against real SQLite files: what it keeps, what it forgets, and how it fails."""
+
+# ruff: noqa: ASYNC240 -- tests prepare and inspect files directly; blocking their loop is harmless
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+USER = 987654321098765432
+OTHER_USER = 123456789012345678
+
+
+class Clock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "nested" / "faqbot.db"
+
+
+@pytest.fixture
+async def store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
+    store = Store(db_path, clock=clock)
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def ask(
+    store: Store,
+    question: str,
+    decision: str = "none",
+    entry_id: str | None = None,
+    *,
+    source: str = "slash",
+) -> bool:
+    return await store.record_question(
+        question=question,
+        decision=decision,
+        entry_id=entry_id,
+        score=0.5,
+        guild_id=42,
+        source=source,
+    )
+
+
+def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        rows: list[tuple[object, ...]] = connection.execute(sql).fetchall()
+    connection.close()
+    return rows
+
+
+def storage_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "bot.storage" and text in r.getMessage()]
+
+
+# Creation and migration
+
+
+async def test_new_file_is_created_with_parents_at_the_current_version(
+    store: Store, db_path: Path
+) -> None:
+    assert store.healthy
+    assert await store.integrity_ok()
+    await store.close()
+    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
+    tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master")}
+    assert {"meta", "questions", "votes"} <= tables
+    [(salt,)] = query(db_path, "SELECT value FROM meta WHERE key = 'voter_salt'")
+    assert isinstance(salt, str)
+    assert len(bytes.fromhex(salt)) == 32
+
+
+async def test_version_1_file_is_upgraded_and_keeps_its_questions(
+    db_path: Path, clock: Clock
+) -> None:
+    # Written out here rather than taken from the migrations: this is what version 1 shipped.
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as connection:
+        connection.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE questions (
+                id INTEGER PRIMARY KEY,
+                asked_at REAL NOT NULL,
+                question TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('answer', 'suggest', 'none')),
+                entry_id TEXT,
+                score REAL NOT NULL,
+                guild_id INTEGER,
+                source TEXT NOT NULL CHECK (source IN ('slash', 'mention', 'chat'))
+            );
+            CREATE INDEX questions_by_time ON questions (asked_at);
+            PRAGMA user_version = 1;
+            """
+        )
+        connection.execute(
+            "INSERT INTO questions (asked_at, question, decision, entry_id, score, guild_id,"
+            " source) VALUES (?, 'what is jpcert', 'answer', 'jpcert', 0.9, NULL, 'chat')",
+            (START.timestamp(),),
+        )
+    connection.close()
+
+    store = Store(db_path, clock=clock)
+    await store.open()
+    assert store.healthy
+    stats = await store.stats(since=START - timedelta(days=1))
+    assert (stats.questions, stats.top_entries) == (1, [("jpcert", 1)])
+    assert await store.record_vote(entry_id="jpcert", user_id=USER, helpful=True)
+    await store.close()
+    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
+
+
+async def test_file_from_a_newer_faqbot_is_left_untouched(db_path: Path, clock: Clock) -> None:
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+
+    store = Store(db_path, clock=clock)
+    await store.open()
+    assert not store.healthy
+    assert not await ask(store, "anything")
+    with pytest.raises(StorageError, match="newer than this faqbot supports"):
+        await store.stats(since=START)
+    await store.close()
+    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+
+
+# The question log
+
+
+async def test_stats_count_decisions_and_rates_within_the_period(
+    store: Store, clock: Clock
+) -> None:
+    await ask(store, "an old answered question", "answer", "old-entry")
+    clock.advance(days=10)
+    since = clock()
+    for entry in ("asean", "asean", "jpcert"):
+        assert await ask(store, f"about {entry}", "answer", entry, source="mention")
+    assert await ask(store, "maybe this", "suggest")
+    assert await ask(store, "no idea", "none", source="chat")
+    assert await ask(store, "still no idea", "none")
+
+    stats = await store.stats(since=since)
+    assert stats.since == since
+    assert (stats.questions, stats.answered, stats.suggested, stats.unanswered) == (6, 3, 1, 2)
+    assert (stats.answer_rate, stats.suggest_rate, stats.none_rate) == (3 / 6, 1 / 6, 2 / 6)
+    assert stats.top_entries == [("asean", 2), ("jpcert", 1)]
+
+
+async def test_rates_are_zero_with_no_questions(store: Store) -> None:
+    stats = await store.stats(since=START)
+    assert (stats.questions, stats.answer_rate, stats.suggest_rate, stats.none_rate) == (0, 0, 0, 0)
+    assert stats.top_entries == stats.feedback == []
+
+
+async def test_top_entries_are_the_ten_most_answered(store: Store) -> None:
+    for n in range(12):
+        for _ in range(n + 1):
+            await ask(store, "q", "answer", f"entry-{n:02d}")
+    stats = await store.stats(since=START)
+    assert stats.top_entries == [(f"entry-{n:02d}", n + 1) for n in range(11, 1, -1)]
+
+
+async def test_question_text_is_capped_at_500_characters(store: Store, db_path: Path) -> None:
+    assert await ask(store, "x" * 10_000)
+    await store.close()
+    assert query(db_path, "SELECT length(question) FROM questions") == [(500,)]
+
+
+async def test_concurrent_writes_are_all_stored(store: Store) -> None:
+    results = await asyncio.gather(*(ask(store, f"question {n}") for n in range(200)))
+    assert all(results)
+    assert (await store.stats(since=START)).unanswered == 200
+
+
+async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
+    db_path: Path, clock: Clock
+) -> None:
+    store = Store(db_path, retention_days=90, clock=clock)
+    await store.open()
+    await ask(store, "asked on day 0")
+    await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    clock.advance(days=60)
+    await ask(store, "asked on day 60")
+    clock.advance(days=31)
+
+    assert await store.purge_expired() == 1
+    assert await store.purge_expired() == 0
+    stats = await store.stats(since=START - timedelta(days=1))
+    assert stats.questions == 1
+    assert stats.feedback == [EntryFeedback("asean", 1, 0)]
+    [group] = await store.unanswered(since=START - timedelta(days=1))
+    assert group.example == "asked on day 60"
+    await store.close()
+
+
+# Feedback votes
+
+
+async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
+    store: Store, db_path: Path
+) -> None:
+    assert await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    assert await store.record_vote(entry_id="asean", user_id=USER, helpful=False)
+    assert await store.record_vote(entry_id="asean", user_id=OTHER_USER, helpful=True)
+    assert await store.record_vote(entry_id="jpcert", user_id=USER, helpful=True)
+
+    stats = await store.stats(since=START)
+    assert stats.feedback == [EntryFeedback("asean", 1, 1), EntryFeedback("jpcert", 1, 0)]
+
+    await store.close()
+    assert query(db_path, "SELECT count(*) FROM votes") == [(3,)]
+    stored = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.is_file())
+    assert str(USER).encode() not in stored
+    assert str(OTHER_USER).encode() not in stored
+
+
+async def test_the_same_user_hashes_differently_in_two_databases(
+    tmp_path: Path, clock: Clock
+) -> None:
+    voters = []
+    for name in ("one.db", "two.db"):
+        store = Store(tmp_path / name, clock=clock)
+        await store.open()
+        await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+        await store.close()
+        voters += query(tmp_path / name, "SELECT voter FROM votes")
+    assert len(voters) == 2
+    assert voters[0] != voters[1]
+
+
+# Unanswered questions
+
+
+async def test_near_duplicate_questions_are_one_group(store: Store) -> None:
+    for question in ("is tsubame dead", "is TSUBAME dead?", "tsubame dead??"):
+        await ask(store, question)
+    for _ in range(2):
+        await ask(store, "who runs the ASEAN-Japan cybersecurity capacity building centre")
+    await ask(store, "is tsubame dead", "answer", "tsubame")  # answered, so not listed
+
+    groups = await store.unanswered(since=START)
+    assert [g.count for g in groups] == [3, 2]
+    tsubame = groups[0]
+    assert tsubame.example in {"is tsubame dead", "is TSUBAME dead?"}
+    assert tsubame.variants == ["tsubame dead??"]
+    assert groups[1].variants == []
+
+
+async def test_unanswered_period_limit_and_suggestions(store: Store, clock: Clock) -> None:
+    await ask(store, "an old question about cyber week")
+    clock.advance(days=5)
+    since = clock()
+    await ask(store, "what is the cyber week")
+    await ask(store, "cyber week dates")
+    await ask(store, "did you mean this", "suggest")
+
+    assert len(await store.unanswered(since=since)) == 2
+    assert len(await store.unanswered(since=since, limit=1)) == 1
+    with_suggest = await store.unanswered(since=since, include_suggest=True)
+    assert "did you mean this" in {g.example for g in with_suggest}
+    everything = await store.unanswered(since=since - timedelta(days=30))
+    assert sum(g.count for g in everything) == 3
+
+
+async def test_unanswered_reads_at_most_the_5000_most_recent(
+    store: Store, db_path: Path, clock: Clock
+) -> None:
+    await ask(store, "the oldest question")
+    await store.close()
+    with sqlite3.connect(db_path) as connection:
+        connection.executemany(
+            "INSERT INTO questions (asked_at, question, decision, score, source)"
+            " VALUES (?, 'is tsubame dead', 'none', 0, 'chat')",
+            [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
+        )
+    connection.close()
+
+    reopened = Store(db_path, clock=clock)
+    await reopened.open()
+    groups = await reopened.unanswered(since=START)
+    await reopened.close()
+    assert [(g.example, g.count) for g in groups] == [("is tsubame dead", 5000)]
+
+
+# Failures
+
+
+async def test_read_only_database_drops_writes_and_logs_once_a_minute(
+    db_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Opening with SQLite's mode=ro stands in for an unwritable file, which chmod cannot
+    # produce when the tests run as root.
+    writable = Store(db_path, clock=clock)
+    await writable.open()
+    await ask(writable, "stored before")
+    await writable.close()
+
+    caplog.set_level(logging.INFO, logger="bot.storage")
+    store = Store(db_path, clock=clock, read_only=True)
+    await store.open()
+    assert not store.healthy
+    assert [await ask(store, f"dropped {n}") for n in range(3)] == [False] * 3
+    assert not await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    assert await store.purge_expired() == 0
+    assert len(storage_records(caplog, "not recorded")) == 1
+
+    clock.advance(seconds=61)
+    assert not await ask(store, "dropped later")
+    dropped = storage_records(caplog, "not recorded")
+    assert len(dropped) == 2
+    assert "4 more suppressed" in dropped[1].getMessage()
+
+    assert (await store.stats(since=START)).questions == 1
+    await store.close()
+    assert query(db_path, "SELECT count(*) FROM questions") == [(1,)]
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root ignores file permissions; the mode=ro test covers the read-only path",
+)
+async def test_unwritable_file_degrades_instead_of_raising(db_path: Path, clock: Clock) -> None:
+    first = Store(db_path, clock=clock)
+    await first.open()
+    await first.close()
+    db_path.chmod(0o444)
+    db_path.parent.chmod(0o555)
+    try:
+        store = Store(db_path, clock=clock)
+        await store.open()
+        assert not store.healthy
+        assert not await ask(store, "dropped")
+        await store.close()
+    finally:
+        db_path.parent.chmod(0o755)
+        db_path.chmod(0o644)
+
+
+async def test_corrupt_file_degrades_instead_of_raising(db_path: Path, clock: Clock) -> None:
+    db_path.parent.mkdir(parents=True)
+    garbage = b"this is not an SQLite database\n" * 200
+    db_path.write_bytes(garbage)
+
+    store = Store(db_path, clock=clock)
+    await store.open()
+    assert not store.healthy
+    assert not await ask(store, "dropped")
+    assert not await store.integrity_ok()
+    with pytest.raises(StorageError, match="not a database"):
+        await store.stats(since=START)
+    await store.close()
+    assert db_path.read_bytes() == garbage
+
+
+async def test_failed_write_returns_false_and_the_next_good_one_recovers(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert not await ask(store, "a question", decision="maybe")
+    assert not store.healthy
+    assert storage_records(caplog, "CHECK constraint failed")
+    assert await ask(store, "a question")
+    assert store.healthy
+
+
+async def test_calls_after_close_do_not_raise(store: Store) -> None:
+    await ask(store, "before close")
+    await store.close()
+    await store.close()
+    assert not store.healthy
+    assert not await ask(store, "after close")
+    assert not await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    assert await store.purge_expired() == 0
+    assert not await store.integrity_ok()
+    # Reads say why there is nothing to show, as they do for a degraded store.
+    with pytest.raises(StorageError, match="closed"):
+        await store.stats(since=START)
+
+
+async def test_calls_before_open_do_not_raise(db_path: Path) -> None:
+    store = Store(db_path)
+    assert not store.healthy
+    assert not await ask(store, "too early")
+    await store.close()
+    assert not db_path.exists()
+
+
+def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import asyncio, os, signal, sys
+        from pathlib import Path
+        from bot.storage import Store
+
+        async def main() -> None:
+            store = Store(Path(sys.argv[1]))
+            await store.open()
+            for n in range(50):
+                assert await store.record_question(
+                    question=f"q{n}", decision="none", entry_id=None, score=0.0,
+                    guild_id=None, source="chat",
+                )
+            assert await store.record_vote(entry_id="asean", user_id=1, helpful=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        asyncio.run(main())
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(db_path)], cwd=ROOT, capture_output=True, check=False
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr.decode()
+    assert query(db_path, "SELECT count(*) FROM questions") == [(50,)]
+    assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
