@@ -266,7 +266,8 @@ class Matcher:
             return 0.0
         known = sum(w for t, w in query.items() if t in self._phrase_postings) / total
         share = self.thresholds.phrase_share
-        return share * known**self.thresholds.query_coverage_exponent + (1 - share) * known
+        bound: float = share * known**self.thresholds.query_coverage_exponent
+        return bound + (1 - share) * known
 
     def _rank(self, query: dict[str, float], limit: int) -> list[Candidate]:
         total = sum(query.values())
