@@ -4,13 +4,47 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from bot import reporting
 from knowledge import cli as knowledge_cli
 
 
+def _database() -> Path:
+    from bot.config import load_settings
+
+    return load_settings().database
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, _commands = knowledge_cli.build_parser()
+    parser, commands = knowledge_cli.build_parser()
+
+    run = commands.add_parser(
+        "run", help="run the Discord bot (needs DISCORD_TOKEN; see the README's settings)"
+    )
+    run.add_argument(
+        "--or-chat",
+        action="store_true",
+        help="without a token, start the local chat instead of failing (what `make run` does)",
+    )
+    run.set_defaults(handler=_lazy("command_run"))
+
+    sync = commands.add_parser("sync", help="upload the slash commands to Discord now")
+    sync.set_defaults(handler=_lazy("command_sync"))
+
+    reporting.add_report_command(commands, _database)
     return knowledge_cli.run_parsed(parser, argv)
+
+
+def _lazy(name: str):  # type: ignore[no-untyped-def]
+    """Import the Discord runner only for the commands that need it: `faqbot ask` stays fast."""
+
+    def handler(args):  # type: ignore[no-untyped-def]
+        from bot import runner
+
+        return getattr(runner, name)(args)
+
+    return handler
 
 
 if __name__ == "__main__":

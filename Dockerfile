@@ -1,0 +1,68 @@
+# The faqbot image. `docker run IMAGE` runs the bot; `docker run IMAGE ask "what is tsubame"`
+# and `docker run IMAGE check` run the same command line a maintainer has in a checkout.
+#
+# Python 3.11: the version that the test suite, ruff and mypy run on (pyproject.toml, CI),
+# so the image runs the interpreter the code is tested with.
+
+# ---- builder: a virtual environment holding the runtime dependencies and the bot ---------
+FROM python:3.11-slim AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+
+# Dependencies first, taken from pyproject.toml alone, so this layer is rebuilt only when the
+# dependency list changes and not on every edit to the source. Runtime dependencies only:
+# the dev extra (tests, linters) never enters the image.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > requirements.txt \
+ && pip install --no-cache-dir -r requirements.txt
+
+# The bot itself; --no-deps because everything it needs is in the layer above.
+COPY README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+RUN pip install --no-cache-dir --no-deps .
+
+# ---- runtime: the venv, the FAQ, a non-root user; no compilers, no build tools ----------
+FROM python:3.11-slim
+
+LABEL org.opencontainers.image.title="faqbot" \
+      org.opencontainers.image.description="A Discord FAQ bot on Japan–UK–ASEAN cybersecurity cooperation, answering from a curated YAML FAQ." \
+      org.opencontainers.image.licenses="MIT"
+
+# A fixed uid (and gid), so a bind-mounted /data can be given to it from the host:
+# chown 10001:10001 DIR. USER names the uid, so a runtime can tell it is not root.
+RUN groupadd --gid 10001 faqbot \
+ && useradd --no-log-init --uid 10001 --gid faqbot \
+        --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin faqbot \
+ && mkdir -p /data \
+ && chown faqbot:faqbot /data
+
+COPY --from=builder /opt/venv /opt/venv
+# The shipped FAQ, at a path that a mounted directory can replace (see compose.yaml).
+COPY knowledge/faq /app/faq
+
+# FAQBOT_HEALTH_FILE lives in /tmp, not /data: it is per container (two shards sharing the
+# /data volume must not share a heartbeat), and a heartbeat left by a stopped container must
+# not outlive the container in a volume.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    FAQBOT_FAQ_DIR=/app/faq \
+    FAQBOT_DATABASE=/data/faqbot.sqlite3 \
+    FAQBOT_HEALTH_FILE=/tmp/faqbot-health.json
+
+WORKDIR /app
+VOLUME ["/data"]
+USER 10001:10001
+
+# The bot rewrites its heartbeat every 5 s; `faqbot health` fails when it is missing, older
+# than 30 s, or says the gateway is disconnected. The start period covers login and sync.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["faqbot", "health"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["faqbot"]
+CMD ["run"]

@@ -1,0 +1,164 @@
+"""The Discord client: wires settings, the FAQ, storage and the features together."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.failures import report_failure
+from bot.features.admin import FaqAdmin
+from bot.features.ask import Ask
+from bot.features.components import DYNAMIC_ITEMS
+from bot.features.topics import Topics
+from bot.knowledge_service import KnowledgeService
+from bot.safety import NO_PINGS, BurstGuard, Cooldown
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+COMMAND_HASH_FILE = "commands.sha256"
+# discord.py names the tasks that run handlers; these are the ones answering someone.
+IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item", "discord.py: on_message")
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+def intents() -> discord.Intents:
+    """Only what the features need; no privileged intent.
+
+    Guild and DM message events deliver messages that mention the bot (with their content,
+    which Discord sends to a bot it mentions even without the message-content intent) and all
+    DMs; ``guilds`` gives the channel and thread cache that replies need.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class FaqTree(app_commands.CommandTree["FaqBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if self.client.accepting:
+            return True
+        await interaction.response.send_message(
+            "I'm restarting; please ask again in a minute.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        return False
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return  # the check already told the user why
+        await report_failure(interaction, getattr(error, "original", error))
+
+
+class FaqBot(commands.AutoShardedBot):
+    """Sharded when settings ask for it; one shard in one process otherwise."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        shard_options: dict[str, Any] = {}
+        if settings.shard_count is not None:
+            shard_options["shard_count"] = settings.shard_count
+        if settings.shard_ids is not None:
+            shard_options["shard_ids"] = list(settings.shard_ids)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=NO_PINGS,
+            tree_cls=FaqTree,
+            **shard_options,
+            **options,
+        )
+        self.settings = settings
+        self.knowledge = KnowledgeService(settings.faq_dir)
+        self.store = Store(settings.database, retention_days=settings.retention_days)
+        self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
+        self.burst = BurstGuard(settings.burst_seconds)
+        self._background: list[asyncio.Task[None]] = []
+        # False once shutdown begins: new questions are turned away, answers in flight finish.
+        self.accepting = True
+
+    async def setup_hook(self) -> None:
+        await self.store.open()
+        await self.add_cog(Ask(self))
+        await self.add_cog(Topics(self))
+        await self.add_cog(FaqAdmin(self))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.sync_commands()
+        self._background.append(
+            asyncio.create_task(
+                self.knowledge.watch(self.settings.reload_seconds), name="faq-watch"
+            )
+        )
+        self._background.append(asyncio.create_task(self._purge_daily(), name="purge"))
+
+    async def sync_commands(self, *, force: bool = False) -> None:
+        """Guild sync for development; global sync only when the definitions changed.
+
+        Discord rate-limits command creation, so a restart must not re-upload identical
+        commands; a hash of the last uploaded definitions is kept beside the database.
+        """
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            log.info("commands synced to development guild %s", self.settings.dev_guild_id)
+            return
+        digest = self.command_digest()
+        hash_file = self.settings.state_dir / COMMAND_HASH_FILE
+        try:
+            previous = hash_file.read_text().strip()
+        except OSError:
+            previous = ""
+        if not force and previous == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return
+        await self.tree.sync()
+        try:
+            hash_file.parent.mkdir(parents=True, exist_ok=True)
+            hash_file.write_text(digest + "\n")
+        except OSError as error:
+            log.warning("could not remember the command hash: %s", error)
+        log.info("commands synced globally")
+
+    def command_digest(self) -> str:
+        definitions = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        canonical = json.dumps(definitions, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    async def _purge_daily(self) -> None:
+        while True:
+            await self.store.purge_expired()
+            await asyncio.sleep(24 * 3600)
+
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop taking questions, let answers in flight finish (bounded), then close."""
+        self.accepting = False
+        current = asyncio.current_task()
+        in_flight = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(IN_FLIGHT_TASKS)
+        ]
+        if in_flight:
+            log.info("waiting for %d answer(s) in flight", len(in_flight))
+            await asyncio.wait(in_flight, timeout=grace)
+        await self.close()
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await super().close()
+        await self.store.close()

@@ -1,0 +1,97 @@
+"""Starting and stopping the bot process: `faqbot run`, `faqbot sync`, `python -m bot`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+import discord
+
+from bot.client import FaqBot
+from bot.config import ConfigError, Secret, Settings, load_settings, require_token
+from bot.knowledge_service import KnowledgeError
+from bot.logs import configure_logging
+from knowledge import cli as knowledge_cli
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAQ = 1
+EXIT_CONFIG = 2
+
+
+def command_run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+        if settings.token is None and getattr(args, "or_chat", False):
+            print("No DISCORD_TOKEN set, so starting a local chat over the FAQ instead.")
+            if args.faq_dir is None:
+                args.faq_dir = settings.faq_dir
+            return knowledge_cli.command_chat(args)
+        token = require_token(settings)
+    except ConfigError as error:
+        print(f"faqbot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
+    return asyncio.run(_run_until_stopped(settings, token))
+
+
+def command_sync(args: argparse.Namespace) -> int:
+    """Upload the command definitions globally now, whatever the stored hash says."""
+    try:
+        settings = load_settings()
+        token = require_token(settings)
+    except ConfigError as error:
+        print(f"faqbot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
+    return asyncio.run(_sync_once(settings, token))
+
+
+async def _sync_once(settings: Settings, token: Secret) -> int:
+    try:
+        bot = FaqBot(settings)
+    except KnowledgeError as error:
+        print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+        return EXIT_FAQ
+    async with bot:
+        try:
+            await bot.login(token.reveal())
+        except discord.LoginFailure:
+            print("faqbot: Discord rejected the token", file=sys.stderr)
+            return EXIT_CONFIG
+        await bot.sync_commands(force=True)
+    return EXIT_OK
+
+
+async def _run_until_stopped(settings: Settings, token: Secret) -> int:
+    try:
+        bot = FaqBot(settings)
+    except KnowledgeError as error:
+        print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+        return EXIT_FAQ
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        running = asyncio.create_task(bot.start(token.reveal()), name="bot")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            log.info("stop signal received; shutting down")
+            await bot.shutdown()
+        stopping.cancel()
+        try:
+            await running
+        except discord.LoginFailure:
+            print("faqbot: Discord rejected the token (check DISCORD_TOKEN)", file=sys.stderr)
+            return EXIT_CONFIG
+        except discord.PrivilegedIntentsRequired:
+            print("faqbot: Discord refused the requested intents", file=sys.stderr)
+            return EXIT_CONFIG
+    log.info("stopped cleanly")
+    return EXIT_OK
