@@ -42,18 +42,21 @@ class Thresholds:
     """Every tunable number of the matcher, tuned on ``tests/data/eval.yaml`` only."""
 
     # Answer outright when the best entry scores at least this...
-    answer: float = 0.62
+    answer: float = 0.55
     # ...and leads the runner-up by at least this much; otherwise offer choices.
     margin: float = 0.06
+    # A score this high means the question is one of the entry's phrases word for word; it is
+    # answered even when a neighbour is close, unless the neighbour matches exactly too.
+    exact: float = 0.999
     # Below this nothing is relevant enough to suggest.
     suggest: float = 0.40
     # Suggestions are the top entry and those within this distance of it.
     suggest_window: float = 0.25
     max_suggestions: int = 3
     # Weight of the best single phrase against the whole entry's coverage of the question.
-    phrase_share: float = 0.75
+    phrase_share: float = 0.7
     # How much a phrase's score depends on covering the question (vs. being covered by it).
-    query_coverage_exponent: float = 0.6
+    query_coverage_exponent: float = 0.5
     # Typo correction: minimum rapidfuzz ratio to accept a near word (short words need more).
     typo_ratio: float = 80.0
     typo_ratio_short: float = 86.0
@@ -168,13 +171,16 @@ class Matcher:
         self._entries = knowledge_base.entries
         self._synonyms = _SynonymFolder(knowledge_base.vocabulary.synonym_groups)
 
+        raw_phrases = [
+            (index, words(phrase))
+            for index, entry in enumerate(self._entries)
+            for phrase in entry.phrases
+        ]
         phrase_tokens: list[tuple[int, list[str]]] = []
         surface_words: set[str] = set(self._synonyms.words)
-        for index, entry in enumerate(self._entries):
-            for phrase in entry.phrases:
-                raw = words(phrase)
-                surface_words.update(raw)
-                phrase_tokens.append((index, self._synonyms.fold(raw)))
+        for index, raw in raw_phrases:
+            surface_words.update(raw)
+            phrase_tokens.append((index, self._synonyms.fold(raw)))
 
         entry_tokens: list[set[str]] = [set() for _ in self._entries]
         for index, folded in phrase_tokens:
@@ -213,6 +219,10 @@ class Matcher:
         self._known_words = surface_words
         self._questions = [normalise(e.question) for e in self._entries]
 
+    def _typo_cutoff(self, word: str) -> float:
+        t = self.thresholds
+        return t.typo_ratio if len(word) > 5 else t.typo_ratio_short
+
     def _phrase_postings_add(self, tokens: frozenset[str], phrase_index: int) -> None:
         for token in tokens:
             self._phrase_postings[token].append(phrase_index)
@@ -237,9 +247,7 @@ class Matcher:
             ):
                 corrected.append(token)
                 continue
-            cutoff = (
-                self.thresholds.typo_ratio if len(token) > 5 else self.thresholds.typo_ratio_short
-            )
+            cutoff = self._typo_cutoff(token)
             # People rarely mistype a word's first letter, while a different first letter
             # is often a different word ("apcert" is not "jpcert"): require it to match.
             hit = process.extractOne(
@@ -359,7 +367,8 @@ class Matcher:
             return MatchResult(question, Decision.NONE, tuple(ranked[: t.max_suggestions]))
         top = ranked[0].score
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if top >= t.answer and top - runner_up >= t.margin:
+        exact = top >= t.exact > runner_up
+        if exact or (top >= t.answer and top - runner_up >= t.margin):
             return MatchResult(question, Decision.ANSWER, tuple(ranked[: t.max_suggestions]))
         choices = tuple(
             c

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA = PROJECT_ROOT / "tests" / "data"
 SHIPPED_FAQ = PROJECT_ROOT / "knowledge" / "faq"
 MINI_FAQ = DATA / "mini-faq"
-
-
-def shared_dir() -> Path:
-    """``../shared`` beside the checkout, or ``$FAQBOT_SHARED_DIR``."""
-    return Path(os.environ.get("FAQBOT_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
 
 @pytest.fixture

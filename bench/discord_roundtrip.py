@@ -1,0 +1,596 @@
+"""Benchmark the real bot end to end against the loopback Discord API double.
+
+Run with `.venv/bin/python bench/discord_roundtrip.py` (`--quick` for a smoke run of a few
+seconds, `--help` for the sizes). Prints the machine and a Markdown table with a target
+and a pass/fail column for each figure:
+
+1. sequential /ask round trips: p50 / p99 / max latency;
+2. a burst of concurrent /ask interactions: how many were acknowledged, the time from the
+   first dispatch to the last callback, the worst latency;
+3. autocomplete interactions on partial text (prefixes of questions): p50 / p99;
+4. resident memory (VmRSS from /proc/self/status) before the runs and after --total
+   interactions in all, its growth, and the number of live asyncio tasks before and after.
+
+The double is a test helper in tests/discord_double/, not an installed package: this script
+puts <project>/tests on sys.path before importing it, as pytest's rootdir handling does for
+the tests. The bot is FaqBot built from Settings the way tests/bot/conftest.py builds them
+(a temporary copy of the shipped FAQ, a temporary database, ask_rate high, burst_seconds 0),
+run in this process with running_bot() against DiscordDouble on 127.0.0.1.
+
+What a latency is: the double's own timestamps, both time.monotonic(). The start is
+InteractionRecord.dispatched_at, taken when the double starts the INTERACTION_CREATE
+(before it is encoded and written to the gateway socket); the end is the received_at of the
+callback's RecordedRequest, taken once the double has read the request body and before it
+validates it. So a figure covers gateway encode/send, discord.py's parsing and dispatch, the
+bot's handler (matching, rendering), discord.py's HTTP request and aiohttp on both sides.
+
+Bot and double share one process and one event loop: the RSS and the task counts are the
+two together, and each figure includes the double's own work for the interactions in flight
+(with validation on, checking every request body against Discord's OpenAPI spec). The
+double keeps every request, interaction and message it sees; the script clears those
+records (after checking them) between phases and every 1,000 interactions of the memory
+run, so the RSS growth is the bot's, not the double's logs.
+
+Spec validation: by default the double validates every REST body against the OpenAPI spec
+(../shared/discord-api-spec/openapi.json, or $FAQBOT_DISCORD_SPEC); if the spec is absent
+the script exits with a message. --no-validate runs the double with spec=None (its
+constructor's documented way to skip validation) and needs no spec.
+
+Exit status: 0 when the run completed, whatever the performance figures; 1 when the double
+recorded a violation (late, missing or duplicate acknowledgement, spec error, ...) or an
+interaction went unanswered; 2 when the spec is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # for discord_double (see the docstring)
+sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Awaitable, Callable, Iterable, Sequence  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import discord  # noqa: E402
+from discord_double import DiscordDouble, RecordedRequest, Violation, pointed_at  # noqa: E402
+from discord_double import running_bot as run_bot  # noqa: E402
+from discord_double.handlers import CALLBACK  # noqa: E402
+from discord_double.spec import HOW_TO_GET_SPEC, SpecValidator, load_spec, spec_path  # noqa: E402
+
+from bot.client import IN_FLIGHT_TASKS, FaqBot  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from knowledge.evaluation import read_evaluation_set  # noqa: E402
+from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base  # noqa: E402
+
+EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
+
+# Targets: (figure, limit).
+SEQUENTIAL_P99_MS = 5.0
+BURST_WITHIN_S = 1.0
+AUTOCOMPLETE_P99_MS = 3.0
+RSS_LIMIT_MB = 120.0
+RSS_GROWTH_MB = 10.0
+
+WARMUP = 20  # of each kind, before anything is measured; counted in --total
+SOAK_WAVE = 50  # interactions in flight at once during the memory run
+SOAK_CHUNK = 1_000  # double's records cleared and RSS sampled this often in the memory run
+ANSWER_TIMEOUT = 30.0  # seconds to wait for callbacks before calling them missing
+SETTLE_TIMEOUT = 10.0  # seconds to wait for the bot's handler tasks to finish
+
+Payload = dict[str, object]
+
+
+# --- measurements ---------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One interaction as the double saw it."""
+
+    dispatched_at: float
+    received_at: float | None = None  # callback received; None if none came
+    status: int = 0  # the double's answer to the callback
+
+    @property
+    def acknowledged(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.received_at is None else self.received_at - self.dispatched_at
+
+
+def percentile(samples: Sequence[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def latencies_ms(outcomes: Iterable[Outcome]) -> list[float]:
+    return [o.latency * 1e3 for o in outcomes if o.latency is not None]
+
+
+def rss_mb() -> float:
+    return _status_kb("VmRSS") / 1024
+
+
+def peak_rss_mb() -> float:
+    return _status_kb("VmHWM") / 1024
+
+
+def _status_kb(key: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{key} not in /proc/self/status")
+
+
+def settled_rss_mb() -> float:
+    gc.collect()
+    return rss_mb()
+
+
+def task_census() -> Counter[str]:
+    """Live asyncio tasks by coroutine name (aiohttp's connection tasks have no name)."""
+    return Counter(
+        getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks()
+    )
+
+
+# --- driving the double ---------------------------------------------------------------
+
+
+class Harness:
+    """Sends interactions through the double and collects their callbacks.
+
+    Callback requests are indexed by interaction id as they arrive, reading the double's
+    request log incrementally, so waiting stays cheap however long the log grows.
+    """
+
+    def __init__(self, double: DiscordDouble) -> None:
+        self.double = double
+        self.callbacks: dict[str, RecordedRequest] = {}
+        self._read = 0
+        self.interactions_sent = 0
+        self.unacknowledged: list[Violation] = []
+
+    def _index(self) -> None:
+        requests = self.double.requests
+        for request in requests[self._read :]:
+            if request.template == CALLBACK:
+                self.callbacks.setdefault(request.path.split("/")[2], request)
+        self._read = len(requests)
+
+    async def ask(self, question: str) -> str:
+        payload = await self.double.slash_command("ask", {"question": question})
+        self.interactions_sent += 1
+        return str(payload["id"])
+
+    async def autocomplete(self, partial: str) -> str:
+        payload = await self.double.autocomplete(
+            "ask", {"question": partial}, focused="question"
+        )
+        self.interactions_sent += 1
+        return str(payload["id"])
+
+    async def wait_answered(self, ids: Iterable[str], timeout: float = ANSWER_TIMEOUT) -> None:
+        """Until each interaction's callback has been answered by the double (or timeout:
+        the missing ones then show as unacknowledged)."""
+        pending = set(ids)
+
+        def find() -> bool | None:
+            self._index()
+            done = [i for i in pending if (r := self.callbacks.get(i)) is not None and r.status]
+            pending.difference_update(done)
+            return True if not pending else None
+
+        try:
+            await self.double.changes.wait_for(find, timeout=timeout, what="callbacks")
+        except TimeoutError:
+            pass
+
+    def outcome(self, interaction_id: str) -> Outcome:
+        record = self.double.interactions[interaction_id]
+        request = self.callbacks.get(interaction_id)
+        if request is None:
+            return Outcome(record.dispatched_at)
+        return Outcome(record.dispatched_at, request.received_at, request.status)
+
+    async def one(self, send: Callable[[str], Awaitable[str]], text: str) -> Outcome:
+        interaction_id = await send(text)
+        await self.wait_answered([interaction_id])
+        return self.outcome(interaction_id)
+
+    async def many(self, send: Callable[[str], Awaitable[str]], texts: Sequence[str]) -> list[str]:
+        """Dispatch all at once, then wait for every callback."""
+        ids = await asyncio.gather(*(send(t) for t in texts))
+        await self.wait_answered(ids)
+        return list(ids)
+
+    async def settle(self) -> None:
+        """Wait for the bot's handlers to finish (the /ask handler logs the question to
+        SQLite after its callback), so nothing is in flight when records are cleared."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        me = asyncio.current_task()
+        while time.monotonic() < deadline:
+            busy = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not me and t.get_name().startswith(IN_FLIGHT_TASKS)
+            ]
+            if not busy:
+                return
+            await asyncio.sleep(0.005)
+
+    async def clear_records(self) -> None:
+        """Forget the double's per-interaction records once they have been checked."""
+        await self.settle()
+        self._index()
+        self.unacknowledged.extend(self.double.unacknowledged())
+        self.double.requests.clear()
+        self.double.interactions.clear()
+        self.double.messages.clear()
+        self.callbacks.clear()
+        self._read = 0
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+@dataclass
+class Sizes:
+    sequential: int
+    burst: int
+    autocomplete: int
+    total: int
+
+
+@dataclass
+class Results:
+    sequential: list[Outcome] = field(default_factory=list)
+    burst: list[Outcome] = field(default_factory=list)
+    autocomplete: list[Outcome] = field(default_factory=list)
+    soak: list[Outcome] = field(default_factory=list)
+    rss_at_ready: float = 0.0
+    rss_before: float = 0.0
+    rss_after: float = 0.0
+    rss_trend: list[tuple[int, float]] = field(default_factory=list)
+    peak_rss: float = 0.0
+    tasks_before: Counter[str] = field(default_factory=Counter)
+    tasks_after: Counter[str] = field(default_factory=Counter)
+    interactions: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def question_mix(seed: int = 5) -> tuple[list[str], list[str]]:
+    """(questions for /ask, partial texts for autocomplete), in a fixed shuffled order.
+
+    /ask: the evaluation set's in-scope and out-of-scope questions (as users type them)
+    and the FAQ's own questions (what a picked autocomplete choice sends). Autocomplete:
+    prefixes of the same questions, cut after a random number of characters.
+    """
+    evaluation = read_evaluation_set(EVAL_FILE)
+    loaded = load_knowledge_base(SHIPPED_FAQ_DIR)
+    assert loaded.knowledge_base is not None
+    faq_questions = [e.question for e in loaded.knowledge_base.entries]
+    questions = [q for q, _ in evaluation.in_scope] + list(evaluation.out_of_scope) + faq_questions
+    rng = random.Random(seed)
+    rng.shuffle(questions)
+    partials = [q[: rng.randint(1, len(q))] for q in questions]
+    rng.shuffle(partials)
+    return questions, partials
+
+
+def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
+    return [items[(start + i) % len(items)] for i in range(count)]
+
+
+def settings_in(tmp: Path) -> Settings:
+    faq_dir = tmp / "faq"
+    shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
+    return Settings(
+        faq_dir=faq_dir,
+        database=tmp / "data" / "faqbot.sqlite3",
+        health_file=tmp / "data" / "health.json",
+        # One simulated user asks thousands of questions: no cooldown or burst refusals.
+        ask_rate=1_000_000,
+        burst_seconds=0,
+    )
+
+
+async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
+    results = Results()
+    questions, partials = question_mix()
+    with tempfile.TemporaryDirectory(prefix="faqbot-bench-") as tmp:
+        settings = settings_in(Path(tmp))
+        async with (
+            DiscordDouble(spec=spec) as double,
+            pointed_at(double),
+            run_bot(FaqBot(settings), double),
+        ):
+            h = Harness(double)
+            results.rss_at_ready = settled_rss_mb()
+            await h.settle()
+            results.tasks_before = task_census()
+
+            # Warm-up: first-use costs (spec validators compiled, caches filled).
+            await h.many(h.ask, cycle(questions, WARMUP, 1000))
+            await h.many(h.autocomplete, cycle(partials, WARMUP, 1000))
+            await h.clear_records()
+            results.rss_before = settled_rss_mb()
+
+            started = time.monotonic()
+            for question in cycle(questions, sizes.sequential):
+                results.sequential.append(await h.one(h.ask, question))
+            results.phase_seconds["sequential"] = time.monotonic() - started
+            await h.clear_records()
+
+            started = time.monotonic()
+            ids = await h.many(h.ask, cycle(questions, sizes.burst, 7))
+            results.burst = [h.outcome(i) for i in ids]
+            results.phase_seconds["burst"] = time.monotonic() - started
+            await h.clear_records()
+
+            started = time.monotonic()
+            for partial in cycle(partials, sizes.autocomplete):
+                results.autocomplete.append(await h.one(h.autocomplete, partial))
+            results.phase_seconds["autocomplete"] = time.monotonic() - started
+            await h.clear_records()
+
+            # Memory run: /ask and autocomplete half and half, SOAK_WAVE in flight at once,
+            # until --total interactions have been sent in all.
+            started = time.monotonic()
+            since_clear = 0
+            offset = 0
+            while h.interactions_sent < sizes.total:
+                wave = min(SOAK_WAVE, sizes.total - h.interactions_sent)
+                asks = cycle(questions, (wave + 1) // 2, offset)
+                parts = cycle(partials, wave // 2, offset)
+                offset += wave
+                ask_ids, ac_ids = await asyncio.gather(
+                    h.many(h.ask, asks), h.many(h.autocomplete, parts)
+                )
+                results.soak.extend(h.outcome(i) for i in (*ask_ids, *ac_ids))
+                since_clear += wave
+                if since_clear >= SOAK_CHUNK:
+                    await h.clear_records()
+                    since_clear = 0
+                    results.rss_trend.append((h.interactions_sent, settled_rss_mb()))
+            results.phase_seconds["memory run"] = time.monotonic() - started
+
+            await h.clear_records()
+            results.rss_after = settled_rss_mb()
+            results.peak_rss = peak_rss_mb()
+            results.tasks_after = task_census()
+            results.interactions = h.interactions_sent
+            results.violations = [*double.violations, *h.unacknowledged]
+    return results
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def report(results: Results, sizes: Sizes, validate: bool, wall: float) -> None:
+    usable = len(os.sched_getaffinity(0))
+    print(
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores ({usable} usable), "
+        f"{platform.system()}, Python {platform.python_version()}, "
+        f"discord.py {discord.__version__}"
+    )
+    print(
+        "Bot and Discord double in one process and one asyncio event loop on 127.0.0.1 "
+        f"(the double's spec validation {'ON' if validate else 'OFF (--no-validate)'}); "
+        "RSS and task counts are the two together."
+    )
+    print(
+        "Latency = callback received by the double minus INTERACTION_CREATE dispatched by "
+        f"the double (its own monotonic timestamps). Warm-up of {WARMUP} /ask + {WARMUP} "
+        "autocomplete before measuring.\n"
+    )
+
+    rows: list[tuple[str, str, str, str]] = []
+    seq = latencies_ms(results.sequential)
+    if seq:
+        seq_p99 = percentile(seq, 99)
+        n = f"{len(results.sequential):,}"
+        rows += [
+            (f"/ask sequential ({n}): p50", f"{percentile(seq, 50):.2f} ms", "", ""),
+            (
+                f"/ask sequential ({n}): p99",
+                f"{seq_p99:.2f} ms",
+                f"≤ {SEQUENTIAL_P99_MS:g} ms",
+                verdict(seq_p99 <= SEQUENTIAL_P99_MS),
+            ),
+            (f"/ask sequential ({n}): max", f"{max(seq):.2f} ms", "", ""),
+        ]
+    if results.burst:
+        n = f"{len(results.burst):,}"
+        acked = sum(o.acknowledged for o in results.burst)
+        burst = latencies_ms(results.burst)
+        first = min(o.dispatched_at for o in results.burst)
+        answered = [o.received_at for o in results.burst if o.received_at is not None]
+        span = (max(answered) - first) if answered else float("inf")
+        complete = acked == len(results.burst)
+        rows += [
+            (
+                f"/ask burst of {n}: acknowledged",
+                f"{acked:,} / {len(results.burst):,}",
+                "all",
+                verdict(complete),
+            ),
+            (
+                f"/ask burst of {n}: first dispatch → last callback",
+                f"{span * 1e3:.0f} ms",
+                f"≤ {BURST_WITHIN_S * 1e3:.0f} ms, all answered",
+                verdict(complete and span <= BURST_WITHIN_S),
+            ),
+            (
+                f"/ask burst of {n}: max latency",
+                f"{max(burst):.0f} ms" if burst else "n/a",
+                "",
+                "",
+            ),
+        ]
+    ac = latencies_ms(results.autocomplete)
+    if ac:
+        ac_p99 = percentile(ac, 99)
+        n = f"{len(results.autocomplete):,}"
+        rows += [
+            (f"autocomplete ({n}): p50", f"{percentile(ac, 50):.2f} ms", "", ""),
+            (
+                f"autocomplete ({n}): p99",
+                f"{ac_p99:.2f} ms",
+                f"≤ {AUTOCOMPLETE_P99_MS:g} ms",
+                verdict(ac_p99 <= AUTOCOMPLETE_P99_MS),
+            ),
+        ]
+    soak = latencies_ms(results.soak)
+    if soak:
+        rows.append(
+            (
+                f"memory run ({len(results.soak):,}, {SOAK_WAVE} in flight): p50 / p99",
+                f"{percentile(soak, 50):.2f} / {percentile(soak, 99):.2f} ms",
+                "",
+                "",
+            )
+        )
+    growth = results.rss_after - results.rss_before
+    total = f"{results.interactions:,}"
+    rows += [
+        ("RSS once the bot is ready", f"{results.rss_at_ready:.1f} MB", "", ""),
+        ("RSS before the runs (after warm-up)", f"{results.rss_before:.1f} MB", "", ""),
+        (
+            f"RSS after {total} interactions",
+            f"{results.rss_after:.1f} MB",
+            f"≤ {RSS_LIMIT_MB:g} MB",
+            verdict(results.rss_after <= RSS_LIMIT_MB),
+        ),
+        (
+            "RSS growth over the runs",
+            f"{growth:+.1f} MB",
+            f"≤ {RSS_GROWTH_MB:g} MB",
+            verdict(growth <= RSS_GROWTH_MB),
+        ),
+        ("peak RSS (VmHWM)", f"{results.peak_rss:.1f} MB", "", ""),
+        (
+            "live asyncio tasks before / after",
+            f"{sum(results.tasks_before.values())} / {sum(results.tasks_after.values())}",
+            "",
+            "",
+        ),
+    ]
+    kinds = Counter(v.kind for v in results.violations)
+    rows.append(
+        (
+            "double violations (late_ack, no_ack, spec, ...)",
+            ", ".join(f"{k} {c}" for k, c in sorted(kinds.items())) or "0",
+            "0",
+            verdict(not results.violations),
+        )
+    )
+
+    print("| measure | figure | target | result |")
+    print("| --- | ---: | --- | --- |")
+    for name, figure, target, result in rows:
+        print(f"| {name} | {figure} | {target} | {result} |")
+
+    print()
+    if results.rss_trend:
+        trend = ", ".join(f"{n:,}: {mb:.1f}" for n, mb in results.rss_trend)
+        print(f"RSS (MB) by interactions sent, memory run: {trend}")
+    extra = results.tasks_after - results.tasks_before
+    gone = results.tasks_before - results.tasks_after
+    if extra or gone:
+        diff = [f"+{c} {name}" for name, c in extra.most_common()]
+        diff += [f"-{c} {name}" for name, c in gone.most_common()]
+        print(f"Task difference (after - before): {', '.join(diff)}")
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in results.phase_seconds.items())
+    print(f"Phases: {phases}; whole run {wall:.1f} s (start-up and shutdown included)")
+    print(f"Sizes: {sizes}")
+    if results.violations:
+        print(f"\nThe double recorded {len(results.violations)} violation(s):")
+        for violation in results.violations[:20]:
+            print(f"  {violation}")
+        if len(results.violations) > 20:
+            print(f"  ... and {len(results.violations) - 20} more")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description="Round trips of the real bot against the loopback Discord double."
+    )
+    parser.add_argument("--sequential", type=int, default=1_000, help="sequential /ask (1000)")
+    parser.add_argument("--burst", type=int, default=500, help="concurrent /ask burst (500)")
+    parser.add_argument("--autocomplete", type=int, default=1_000, help="autocompletes (1000)")
+    parser.add_argument(
+        "--total",
+        type=int,
+        default=10_000,
+        help="interactions in all before the final RSS reading; the memory run makes up "
+        "the difference (10000)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 100 / 50 / 100, 1000 in all"
+    )
+    parser.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="run the double with spec=None: no OpenAPI validation, no spec file needed",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        sizes = Sizes(sequential=100, burst=50, autocomplete=100, total=1_000)
+    else:
+        sizes = Sizes(args.sequential, args.burst, args.autocomplete, args.total)
+
+    spec: SpecValidator | None = None
+    if not args.no_validate:
+        where = spec_path()
+        if not where.is_file():
+            print(
+                f"discord_roundtrip: {HOW_TO_GET_SPEC.format(path=where)}; "
+                "or pass --no-validate to benchmark without spec validation",
+                file=sys.stderr,
+            )
+            return 2
+        spec = load_spec(where.resolve())
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    started = time.monotonic()
+    results = asyncio.run(run(spec, sizes))
+    report(results, sizes, validate=spec is not None, wall=time.monotonic() - started)
+    answered = all(o.acknowledged for o in (*results.sequential, *results.autocomplete))
+    return 1 if results.violations or not answered else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
