@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import reporting
+from bot import health, reporting
 from knowledge import cli as knowledge_cli
 
 
@@ -14,6 +14,12 @@ def _database() -> Path:
     from bot.config import load_settings
 
     return load_settings().database
+
+
+def _health_file() -> Path:
+    from bot.config import load_settings
+
+    return load_settings().health_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync.set_defaults(handler=_lazy("command_sync"))
 
     reporting.add_report_command(commands, _database)
+    health.add_health_command(commands, _health_file)
     return knowledge_cli.run_parsed(parser, argv)
 
 

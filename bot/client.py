@@ -18,6 +18,7 @@ from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
 from bot.features.components import DYNAMIC_ITEMS
 from bot.features.topics import Topics
+from bot.health import HealthStatus, Heartbeat
 from bot.knowledge_service import KnowledgeService
 from bot.safety import NO_PINGS, BurstGuard, Cooldown
 from bot.storage import Store
@@ -86,6 +87,7 @@ class FaqBot(commands.AutoShardedBot):
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
         self._background: list[asyncio.Task[None]] = []
+        self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
         self.accepting = True
 
@@ -102,6 +104,18 @@ class FaqBot(commands.AutoShardedBot):
             )
         )
         self._background.append(asyncio.create_task(self._purge_daily(), name="purge"))
+        self._background.append(
+            asyncio.create_task(self.heartbeat.run(self.health_status), name="heartbeat")
+        )
+
+    def health_status(self) -> HealthStatus:
+        shards = self.shards.values()
+        connected = self.is_ready() and bool(shards) and not any(s.is_closed() for s in shards)
+        return HealthStatus(
+            connected=connected,
+            faq_version=self.knowledge.version,
+            shards=tuple(sorted(self.shards)),
+        )
 
     async def sync_commands(self, *, force: bool = False) -> None:
         """Guild sync for development; global sync only when the definitions changed.
@@ -162,3 +176,4 @@ class FaqBot(commands.AutoShardedBot):
         await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
         await self.store.close()
+        self.heartbeat.clear()
