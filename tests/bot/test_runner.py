@@ -1,0 +1,116 @@
+"""The bot as a real process: start it, send it traffic, stop it with a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from discord_double import DiscordDouble
+
+LAUNCHER = Path(__file__).parents[1] / "support" / "launch_bot.py"
+PROJECT_ROOT = Path(__file__).parents[2]
+COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
+
+
+async def start_bot_process(
+    double: DiscordDouble, tmp_path: Path, faq_dir: Path, **settings: str
+) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DISCORD_TOKEN": double.token,
+        "FAQBOT_TEST_API_BASE": double.api_base,
+        "FAQBOT_TEST_GATEWAY": double.gateway_url,
+        "FAQBOT_FAQ_DIR": str(faq_dir),
+        "FAQBOT_DATABASE": str(tmp_path / "data" / "faqbot.sqlite3"),
+        "FAQBOT_HEALTH_FILE": str(tmp_path / "data" / "health.json"),
+        "FAQBOT_DEV_GUILD_ID": double.world.guild_id,
+        "FAQBOT_ASK_RATE": "100000",
+        "FAQBOT_BURST_SECONDS": "0",
+        **settings,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(LAUNCHER),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await double.wait_for_identify(timeout=30)
+    await double.wait_for_request("PUT", COMMANDS, timeout=30)
+    return process
+
+
+async def test_sigterm_mid_traffic_finishes_answers_and_exits_zero(
+    discord_double: DiscordDouble, tmp_path: Path, faq_dir: Path
+) -> None:
+    process = await start_bot_process(discord_double, tmp_path, faq_dir)
+    questions = ["what is the tsubame project", "who funds the ajccbc", "what is cyder"] * 10
+    sent = [await discord_double.slash_command("ask", {"question": q}) for q in questions]
+    # Stop while answers are still arriving: some are acknowledged, some still in flight.
+    await discord_double.interaction_response(sent[2]["id"], timeout=10)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
+
+    assert process.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr + stdout
+    assert b"stopped cleanly" in stdout
+    answered = [
+        interaction
+        for interaction in sent
+        if interaction["id"] in {r.path.split("/")[2] for r in discord_double.requests}
+    ]
+    assert len(answered) >= 3
+    database = sqlite3.connect(tmp_path / "data" / "faqbot.sqlite3")
+    try:
+        assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        (logged,) = database.execute("SELECT count(*) FROM questions").fetchone()
+    finally:
+        database.close()
+    # Every question the bot answered was recorded before it exited; nothing acknowledged
+    # was lost. (Questions refused with "restarting" are not answers and are not logged.)
+    refused = sum(
+        1
+        for r in discord_double.requests
+        if r.path.endswith("/callback") and "restarting" in str(r.body)
+    )
+    assert logged == len(answered) - refused
+    assert not (tmp_path / "data" / "health.json").exists(), "a clean stop removes the heartbeat"
+
+
+async def test_a_missing_token_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert stderr.decode().count("\n") == 1
+    assert stderr.decode().startswith("faqbot: no Discord token")
+
+
+async def test_a_malformed_token_never_appears_in_the_output(tmp_path: Path) -> None:
+    secret = "not-a-token-but-secret"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT), "DISCORD_TOKEN": secret},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert "malformed" in stderr.decode()
+    assert secret not in (stdout + stderr).decode()
