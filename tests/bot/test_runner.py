@@ -95,6 +95,7 @@ async def test_a_missing_token_is_one_line_and_exit_code_2(tmp_path: Path) -> No
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
+    assert stdout == b""
     assert stderr.decode().count("\n") == 1
     assert stderr.decode().startswith("faqbot: no Discord token")
 
