@@ -10,16 +10,24 @@ from bot import health, reporting
 from knowledge import cli as knowledge_cli
 
 
-def _database() -> Path:
-    from bot.config import load_settings
+def _setting(name: str) -> Path:
+    """One path setting, for commands that need no more; bad settings are one line, exit 2."""
+    from bot.config import ConfigError, load_settings
 
-    return load_settings().database
+    try:
+        value: Path = getattr(load_settings(), name)
+    except ConfigError as error:
+        print(f"faqbot: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return value
+
+
+def _database() -> Path:
+    return _setting("database")
 
 
 def _health_file() -> Path:
-    from bot.config import load_settings
-
-    return load_settings().health_file
+    return _setting("health_file")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 
 from bot.client import FaqBot
@@ -19,7 +20,7 @@ from knowledge import cli as knowledge_cli
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
-EXIT_FAQ = 1
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
@@ -52,11 +53,12 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 async def _sync_once(settings: Settings, token: Secret) -> int:
+    _quiet_voice_warnings()
     try:
         bot = FaqBot(settings)
     except KnowledgeError as error:
         print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
-        return EXIT_FAQ
+        return EXIT_FAILED
     async with bot:
         try:
             await bot.login(token.reveal())
@@ -67,12 +69,19 @@ async def _sync_once(settings: Settings, token: Secret) -> int:
     return EXIT_OK
 
 
+def _quiet_voice_warnings() -> None:
+    # discord.py warns at start-up that voice libraries are missing; this bot has no voice.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 async def _run_until_stopped(settings: Settings, token: Secret) -> int:
+    _quiet_voice_warnings()
     try:
         bot = FaqBot(settings)
     except KnowledgeError as error:
         print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
-        return EXIT_FAQ
+        return EXIT_FAILED
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -93,5 +102,9 @@ async def _run_until_stopped(settings: Settings, token: Secret) -> int:
         except discord.PrivilegedIntentsRequired:
             print("faqbot: Discord refused the requested intents", file=sys.stderr)
             return EXIT_CONFIG
+        except (OSError, aiohttp.ClientError) as error:
+            # Before the first connection there is nothing to resume: say why and stop.
+            print(f"faqbot: cannot reach Discord: {error}", file=sys.stderr)
+            return EXIT_FAILED
     log.info("stopped cleanly")
     return EXIT_OK

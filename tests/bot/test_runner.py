@@ -115,3 +115,26 @@ async def test_a_malformed_token_never_appears_in_the_output(tmp_path: Path) -> 
     assert process.returncode == 2
     assert "malformed" in stderr.decode()
     assert secret not in (stdout + stderr).decode()
+
+
+async def test_an_unreachable_discord_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DISCORD_TOKEN": "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "FAQBOT_TEST_API_BASE": "http://127.0.0.1:9/api/v10",  # the discard port: closed
+        "FAQBOT_TEST_GATEWAY": "ws://127.0.0.1:9/",
+        "FAQBOT_DATABASE": str(tmp_path / "faqbot.sqlite3"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(LAUNCHER),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert stderr.decode().startswith("faqbot: cannot reach Discord")
+    assert "Traceback" not in stderr.decode()
