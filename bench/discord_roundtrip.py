@@ -28,8 +28,8 @@ Bot and double share one process and one event loop: the RSS and the task counts
 two together, and each figure includes the double's own work for the interactions in flight
 (with validation on, checking every request body against Discord's OpenAPI spec). The
 double keeps every request, interaction and message it sees; the script clears those
-records (after checking them) between phases and every 1,000 interactions of the memory
-run, so the RSS growth is the bot's, not the double's logs.
+records (after checking them, outside the measured round trips) every 100 interactions
+and after the burst, so the RSS growth is the bot's, not the double's logs.
 
 Spec validation: by default the double validates every REST body against the OpenAPI spec
 (../shared/discord-api-spec/openapi.json, or $FAQBOT_DISCORD_SPEC); if the spec is absent
@@ -52,21 +52,28 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from collections.abc import Awaitable, Callable, Iterable, Sequence  # noqa: E402
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 import discord  # noqa: E402
-from discord_double import DiscordDouble, RecordedRequest, Violation, pointed_at  # noqa: E402
-from discord_double import running_bot as run_bot  # noqa: E402
+from discord_double import (  # noqa: E402
+    DiscordDouble,
+    RecordedRequest,
+    Violation,
+    pointed_at,
+    running_bot,
+)
 from discord_double.handlers import CALLBACK  # noqa: E402
 from discord_double.spec import HOW_TO_GET_SPEC, SpecValidator, load_spec, spec_path  # noqa: E402
 
@@ -85,8 +92,16 @@ RSS_LIMIT_MB = 120.0
 RSS_GROWTH_MB = 10.0
 
 WARMUP = 20  # of each kind, before anything is measured; counted in --total
+TASK_LEGEND = {
+    "RequestHandler.start": "the double's aiohttp server task for each open HTTP connection "
+    "(discord.py's connector has no limit, so a burst opens one connection per request and "
+    "keeps them alive in its pool)",
+    "BaseView.__timeout_task_impl": "discord.py's timeout task of a View the bot sent "
+    "(an ephemeral response's View with timeout=None gets 15 minutes)",
+}
 SOAK_WAVE = 50  # interactions in flight at once during the memory run
-SOAK_CHUNK = 1_000  # double's records cleared and RSS sampled this often in the memory run
+CLEAR_EVERY = 100  # interactions between clearings of the double's records (not in a burst)
+RSS_EVERY = 1_000  # interactions between RSS samples in the memory run
 ANSWER_TIMEOUT = 30.0  # seconds to wait for callbacks before calling them missing
 SETTLE_TIMEOUT = 10.0  # seconds to wait for the bot's handler tasks to finish
 
@@ -139,15 +154,62 @@ def _status_kb(key: str) -> int:
 
 
 def settled_rss_mb() -> float:
-    gc.collect()
+    with GC_PAUSES.ignored():
+        gc.collect()
     return rss_mb()
+
+
+class GcPauses:
+    """How long the garbage collector stopped the (shared) event loop, by generation: a
+    full collection walks every object in the process and lands in whichever round trip
+    is in flight, so it explains the worst latencies."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+        self._recording = False
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if not self._recording:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._started)
+            self._started = 0.0
+
+    def start(self) -> None:
+        if self._callback not in gc.callbacks:
+            gc.callbacks.append(self._callback)
+        self._recording = True
+
+    def stop(self) -> None:
+        self._recording = False
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    @contextlib.contextmanager
+    def ignored(self) -> Iterator[None]:
+        """Leave out the script's own gc.collect() before an RSS reading."""
+        recording, self._recording = self._recording, False
+        try:
+            yield
+        finally:
+            self._recording = recording
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"gen{g} {len(p)}x, longest {max(p) * 1e3:.1f} ms" if p else f"gen{g} 0x"
+            for g, p in sorted(self.pauses.items(), reverse=True)
+        )
+
+
+GC_PAUSES = GcPauses()
 
 
 def task_census() -> Counter[str]:
     """Live asyncio tasks by coroutine name (aiohttp's connection tasks have no name)."""
-    return Counter(
-        getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks()
-    )
+    return Counter(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks())
 
 
 # --- driving the double ---------------------------------------------------------------
@@ -180,15 +242,13 @@ class Harness:
         return str(payload["id"])
 
     async def autocomplete(self, partial: str) -> str:
-        payload = await self.double.autocomplete(
-            "ask", {"question": partial}, focused="question"
-        )
+        payload = await self.double.autocomplete("ask", {"question": partial}, focused="question")
         self.interactions_sent += 1
         return str(payload["id"])
 
-    async def wait_answered(self, ids: Iterable[str], timeout: float = ANSWER_TIMEOUT) -> None:
+    async def wait_answered(self, ids: Iterable[str]) -> None:
         """Until each interaction's callback has been answered by the double (or timeout:
-        the missing ones then show as unacknowledged)."""
+        after ANSWER_TIMEOUT the missing ones show as unacknowledged)."""
         pending = set(ids)
 
         def find() -> bool | None:
@@ -197,10 +257,8 @@ class Harness:
             pending.difference_update(done)
             return True if not pending else None
 
-        try:
-            await self.double.changes.wait_for(find, timeout=timeout, what="callbacks")
-        except TimeoutError:
-            pass
+        with contextlib.suppress(TimeoutError):
+            await self.double.changes.wait_for(find, timeout=ANSWER_TIMEOUT, what="callbacks")
 
     def outcome(self, interaction_id: str) -> Outcome:
         record = self.double.interactions[interaction_id]
@@ -267,13 +325,15 @@ class Results:
     rss_at_ready: float = 0.0
     rss_before: float = 0.0
     rss_after: float = 0.0
-    rss_trend: list[tuple[int, float]] = field(default_factory=list)
+    rss_trend: list[tuple[str, float]] = field(default_factory=list)
     peak_rss: float = 0.0
     tasks_before: Counter[str] = field(default_factory=Counter)
     tasks_after: Counter[str] = field(default_factory=Counter)
     interactions: int = 0
     violations: list[Violation] = field(default_factory=list)
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    gc: str = ""
+    pooled: int = 0  # HTTP connections in discord.py's pool at the end
 
 
 def question_mix(seed: int = 5) -> tuple[list[str], list[str]]:
@@ -320,7 +380,7 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
         async with (
             DiscordDouble(spec=spec) as double,
             pointed_at(double),
-            run_bot(FaqBot(settings), double),
+            running_bot(FaqBot(settings), double) as bot,
         ):
             h = Harness(double)
             results.rss_at_ready = settled_rss_mb()
@@ -332,29 +392,37 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
             await h.many(h.autocomplete, cycle(partials, WARMUP, 1000))
             await h.clear_records()
             results.rss_before = settled_rss_mb()
+            GC_PAUSES.start()
 
             started = time.monotonic()
-            for question in cycle(questions, sizes.sequential):
+            for i, question in enumerate(cycle(questions, sizes.sequential), 1):
                 results.sequential.append(await h.one(h.ask, question))
+                if i % CLEAR_EVERY == 0:
+                    await h.clear_records()  # outside the measured round trips
             results.phase_seconds["sequential"] = time.monotonic() - started
             await h.clear_records()
+            results.rss_trend.append(("after sequential", settled_rss_mb()))
 
             started = time.monotonic()
             ids = await h.many(h.ask, cycle(questions, sizes.burst, 7))
             results.burst = [h.outcome(i) for i in ids]
             results.phase_seconds["burst"] = time.monotonic() - started
             await h.clear_records()
+            results.rss_trend.append(("after burst", settled_rss_mb()))
 
             started = time.monotonic()
-            for partial in cycle(partials, sizes.autocomplete):
+            for i, partial in enumerate(cycle(partials, sizes.autocomplete), 1):
                 results.autocomplete.append(await h.one(h.autocomplete, partial))
+                if i % CLEAR_EVERY == 0:
+                    await h.clear_records()
             results.phase_seconds["autocomplete"] = time.monotonic() - started
             await h.clear_records()
+            results.rss_trend.append(("after autocomplete", settled_rss_mb()))
 
             # Memory run: /ask and autocomplete half and half, SOAK_WAVE in flight at once,
             # until --total interactions have been sent in all.
             started = time.monotonic()
-            since_clear = 0
+            since_clear = since_sample = 0
             offset = 0
             while h.interactions_sent < sizes.total:
                 wave = min(SOAK_WAVE, sizes.total - h.interactions_sent)
@@ -366,16 +434,23 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
                 )
                 results.soak.extend(h.outcome(i) for i in (*ask_ids, *ac_ids))
                 since_clear += wave
-                if since_clear >= SOAK_CHUNK:
+                since_sample += wave
+                if since_clear >= CLEAR_EVERY:
                     await h.clear_records()
                     since_clear = 0
-                    results.rss_trend.append((h.interactions_sent, settled_rss_mb()))
+                if since_sample >= RSS_EVERY:
+                    since_sample = 0
+                    results.rss_trend.append((f"{h.interactions_sent:,}", settled_rss_mb()))
             results.phase_seconds["memory run"] = time.monotonic() - started
 
             await h.clear_records()
             results.rss_after = settled_rss_mb()
             results.peak_rss = peak_rss_mb()
             results.tasks_after = task_census()
+            GC_PAUSES.stop()
+            results.gc = GC_PAUSES.summary()
+            connector = getattr(bot.http, "connector", None)  # aiohttp.TCPConnector
+            results.pooled = sum(len(c) for c in getattr(connector, "_conns", {}).values())
             results.interactions = h.interactions_sent
             results.violations = [*double.violations, *h.unacknowledged]
     return results
@@ -525,17 +600,43 @@ def report(results: Results, sizes: Sizes, validate: bool, wall: float) -> None:
 
     print()
     if results.rss_trend:
-        trend = ", ".join(f"{n:,}: {mb:.1f}" for n, mb in results.rss_trend)
-        print(f"RSS (MB) by interactions sent, memory run: {trend}")
+        trend = ", ".join(f"{label} {mb:.1f}" for label, mb in results.rss_trend)
+        print(
+            f"RSS (MB) from {results.rss_before:.1f} before the runs: {trend}, "
+            f"end {results.rss_after:.1f}"
+            + (
+                " (a bare number: interactions sent so far)"
+                if any(label[0].isdigit() for label, _ in results.rss_trend)
+                else ""
+            )
+        )
     extra = results.tasks_after - results.tasks_before
     gone = results.tasks_before - results.tasks_after
     if extra or gone:
         diff = [f"+{c} {name}" for name, c in extra.most_common()]
         diff += [f"-{c} {name}" for name, c in gone.most_common()]
         print(f"Task difference (after - before): {', '.join(diff)}")
+        known = [f"{name}: {why}" for name, why in TASK_LEGEND.items() if name in extra]
+        if known:
+            print("  " + "; ".join(known))
+    if results.sequential and seq:
+        per_trip = results.phase_seconds["sequential"] / len(results.sequential) * 1e3
+        print(
+            f"Sequential /ask took {per_trip:.2f} ms per round trip of wall time against "
+            f"{statistics.fmean(seq):.2f} ms mean latency: the rest is mostly the double "
+            "checking and answering each callback after receiving it"
+            + (" (OpenAPI validation included)" if validate else "")
+            + " and the harness noticing the answer."
+        )
+    if results.pooled:
+        print(f"discord.py's HTTP pool ends holding {results.pooled} open connections.")
+    print(f"GC pauses during the runs (they stop bot and double alike): {results.gc}")
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in results.phase_seconds.items())
     print(f"Phases: {phases}; whole run {wall:.1f} s (start-up and shutdown included)")
-    print(f"Sizes: {sizes}")
+    print(
+        f"Sizes: sequential {sizes.sequential:,}, burst {sizes.burst:,}, autocomplete "
+        f"{sizes.autocomplete:,}, total {sizes.total:,} (warm-up and memory run included)"
+    )
     if results.violations:
         print(f"\nThe double recorded {len(results.violations)} violation(s):")
         for violation in results.violations[:20]:
@@ -585,10 +686,15 @@ def main() -> int:
         spec = load_spec(where.resolve())
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # discord.py warns at start-up that voice support is missing; the bot has no voice.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
     started = time.monotonic()
     results = asyncio.run(run(spec, sizes))
     report(results, sizes, validate=spec is not None, wall=time.monotonic() - started)
-    answered = all(o.acknowledged for o in (*results.sequential, *results.autocomplete))
+    outcomes = (*results.sequential, *results.burst, *results.autocomplete, *results.soak)
+    answered = all(o.acknowledged for o in outcomes)
     return 1 if results.violations or not answered else 0
 
 
