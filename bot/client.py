@@ -48,6 +48,10 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self.client.accepting:
             return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            # Autocomplete can only be answered with choices; a message would be refused.
+            await interaction.response.autocomplete([])
+            return False
         await interaction.response.send_message(
             "I'm restarting; please ask again in a minute.",
             ephemeral=True,
@@ -116,6 +120,13 @@ class FaqBot(commands.AutoShardedBot):
             faq_version=self.knowledge.version,
             shards=tuple(sorted(self.shards)),
         )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the Ask cog's listener answers mentions and DMs.
+
+        The default would parse every mention as a text command and log the resulting
+        CommandNotFound as an error for each question asked.
+        """
 
     async def sync_commands(self, *, force: bool = False) -> None:
         """Guild sync for development; global sync only when the definitions changed.

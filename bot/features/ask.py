@@ -47,22 +47,19 @@ class Ask(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        if not self.bot.burst.first(interaction.channel_id or 0, question):
-            await interaction.response.send_message(
-                "That was just answered in this channel; see the answer above.",
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
-            return
         matcher = self.bot.knowledge.current
         # A picked autocomplete choice sends the entry's question verbatim: answer that entry.
         picked = next((e for e in matcher.knowledge_base.entries if e.question == question), None)
         if picked is not None:
+            if await self._just_answered(interaction, question):
+                return
             await send_answer(interaction, picked)
             await self._record(question, "answer", picked.id, 1.0, interaction.guild_id, "slash")
             return
         result = matcher.match(question)
         if result.entry is not None:
+            if await self._just_answered(interaction, question):
+                return
             await send_answer(interaction, result.entry)
         elif result.decision is Decision.SUGGEST:
             await interaction.response.send_message(
@@ -76,6 +73,21 @@ class Ask(commands.Cog):
                 not_covered_text(matcher), ephemeral=True, allowed_mentions=NO_PINGS
             )
         await self._record_result(result, interaction.guild_id, "slash")
+
+    async def _just_answered(self, interaction: discord.Interaction, question: str) -> bool:
+        """True, once the asker is told, when the same answer was just posted in the channel.
+
+        Only public answers count: a "did you mean" or "not covered" reply is private, so
+        there is no answer above for the next person asking.
+        """
+        if self.bot.burst.first(interaction.channel_id or 0, question):
+            return False
+        await interaction.response.send_message(
+            "That was just answered in this channel; see the answer above.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        return True
 
     @ask.autocomplete("question")
     async def ask_autocomplete(
@@ -115,10 +127,14 @@ class Ask(commands.Cog):
                 message, f"You're asking quickly! Try again in {wait:.0f} s.", delete_after=10
             )
             return
-        if not self.bot.burst.first(message.channel.id, question):
-            return
         matcher = self.bot.knowledge.current
         result = matcher.match(question)
+        # A repeat is left unanswered, as the reply above serves everyone; a "did you mean"
+        # serves only its asker, who alone may pick from it.
+        if result.decision is not Decision.SUGGEST and not self.bot.burst.first(
+            message.channel.id, question
+        ):
+            return
         await self._reply_with_result(message, result, matcher)
         await self._record_result(result, message.guild.id if message.guild else None, "mention")
 

@@ -1,0 +1,469 @@
+"""Asking, end to end: /ask, its autocomplete, mentions, and the buttons under an answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from discord_double import DiscordDouble
+from discord_double import payloads as p
+from discord_double.ids import FAQ_CHANNEL_ID
+from discord_double.payloads import Payload
+
+from bot.client import FaqBot
+from bot.features.rendering import HELP_TEXT
+from bot.storage import EntryFeedback, utcnow
+
+CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
+EPHEMERAL = 1 << 6
+SUGGEST_QUESTION = "skills gap"  # the shipped FAQ has three entries on skills gaps
+SUGGESTED_IDS = ["cyber-skills-shortage", "japan-skills-gap", "uk-skills-gap"]
+UNKNOWN_QUESTION = "how do I bake sourdough bread"
+TSUBAME_QUESTIONS = {
+    "What is JPCERT/CC's TSUBAME project?",
+    "How do TSUBAME sensors work and where are they placed?",
+    "Is TSUBAME still running?",
+}
+PINGS = "@everyone <@&123> <@456>"
+
+
+def is_ephemeral(data: Payload) -> bool:
+    return bool((data.get("flags") or 0) & EPHEMERAL)
+
+
+def custom_ids(data: Payload) -> list[str]:
+    return [c["custom_id"] for row in data.get("components") or [] for c in row["components"]]
+
+
+def entry_id_of(embed: Payload) -> str:
+    """The footer reads '<entry id> · checked <date>'."""
+    return str(embed["footer"]["text"].split(" · ")[0])
+
+
+async def ask(double: DiscordDouble, question: str, **where: Any) -> tuple[Payload, Payload]:
+    """/ask question -> (the interaction, the data of the bot's type-4 response)."""
+    interaction = await double.slash_command("ask", {"question": question}, **where)
+    body = await double.interaction_response(interaction["id"])
+    assert body["type"] == 4, body
+    return interaction, body["data"]
+
+
+async def press(double: DiscordDouble, custom_id: str, message: Payload, **who: Any) -> Payload:
+    """Click a button on a bot message -> the data of the bot's type-4 response."""
+    click = await double.click_button(custom_id, message=message, **who)
+    body = await double.interaction_response(click["id"])
+    assert body["type"] == 4, body
+    return dict(body["data"])
+
+
+# --- /ask ------------------------------------------------------------------------------------
+
+
+async def test_a_clear_question_gets_a_public_answer_embed(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "what is the tsubame project")
+    assert not is_ephemeral(data)
+    embed = data["embeds"][0]
+    assert embed["title"] == "What is JPCERT/CC's TSUBAME project?"
+    assert embed["fields"][0]["name"] == "Sources"
+    assert "https://www.jpcert.or.jp/english/tsubame/readme.html" in embed["fields"][0]["value"]
+    assert embed["footer"]["text"].startswith("tsubame-project · checked ")
+    ids = custom_ids(data)
+    assert ids[-2:] == ["faq:vote:tsubame-project:1", "faq:vote:tsubame-project:0"]
+    assert any(i.startswith("faq:related:") for i in ids)
+    assert data["allowed_mentions"] == {"parse": []}
+    discord_double.assert_clean()
+
+
+async def test_an_ambiguous_question_gets_a_private_did_you_mean_with_pick_buttons(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    _, data = await ask(discord_double, SUGGEST_QUESTION)
+    assert is_ephemeral(data)
+    assert "Did you mean" in data["content"]
+    asker = discord_double.world.member_user["id"]
+    assert custom_ids(data) == [f"faq:pick:{asker}:{i}" for i in SUGGESTED_IDS]
+    labels = [c["label"] for row in data["components"] for c in row["components"]]
+    assert all(labels)
+    assert all(len(label) <= 80 for label in labels)
+    stats = await eventually(lambda: _stats_with(bot, suggested=1), what="the logged suggestion")
+    assert (stats.questions, stats.answered, stats.unanswered) == (1, 0, 0)
+    discord_double.assert_clean()
+
+
+async def test_an_uncovered_question_is_declined_privately_lists_topics_and_is_logged(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    _, data = await ask(discord_double, UNKNOWN_QUESTION)
+    assert is_ephemeral(data)
+    assert "couldn't find that" in data["content"]
+    for topic in bot.knowledge.current.knowledge_base.topics:
+        assert f"`{topic}`" in data["content"]
+    assert "noted" in data["content"]
+    assert "embeds" not in data or not data["embeds"]
+    groups = await eventually(
+        lambda: bot.store.unanswered(since=utcnow() - timedelta(hours=1)),
+        what="the question in the unanswered log",
+    )
+    assert [(g.example, g.count) for g in groups] == [(UNKNOWN_QUESTION, 1)]
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    assert (stats.questions, stats.unanswered) == (1, 1)
+    discord_double.assert_clean()
+
+
+async def _stats_with(bot: FaqBot, **expected: int) -> Any:
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    return stats if all(getattr(stats, k) == v for k, v in expected.items()) else None
+
+
+# --- autocomplete ----------------------------------------------------------------------------
+
+
+async def autocomplete(double: DiscordDouble, typed: str) -> list[Payload]:
+    interaction = await double.autocomplete("ask", {"question": typed}, focused="question")
+    body = await double.interaction_response(interaction["id"])
+    assert body["type"] == 8, body
+    return list(body["data"]["choices"])
+
+
+async def test_autocomplete_on_an_empty_field_offers_questions_from_every_topic(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    choices = await autocomplete(discord_double, "")
+    assert len(choices) == 25
+    knowledge_base = bot.knowledge.current.knowledge_base
+    offered = {
+        knowledge_base_entry.topic
+        for c in choices
+        for knowledge_base_entry in [e for e in knowledge_base.entries if e.question == c["value"]]
+    }
+    assert offered == set(knowledge_base.topics)
+    assert all(0 < len(c["name"]) <= 100 and c["name"] == c["value"] for c in choices)
+    discord_double.assert_clean()
+
+
+async def test_autocomplete_offers_the_tsubame_questions_for_tsu(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    choices = await autocomplete(discord_double, "tsu")
+    assert 0 < len(choices) <= 25
+    assert all(len(c["name"]) <= 100 for c in choices)
+    assert {c["name"] for c in choices[:3]} == TSUBAME_QUESTIONS
+    discord_double.assert_clean()
+
+
+async def test_autocomplete_caps_a_long_typed_text_and_still_answers(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    choices = await autocomplete(discord_double, "tsubame " * 60)
+    assert 0 < len(choices) <= 25
+    discord_double.assert_clean()
+
+
+async def test_picking_an_autocomplete_choice_answers_exactly_that_entry(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    choices = await autocomplete(discord_double, "tsu")
+    picked = next(c for c in choices if c["value"] == "Is TSUBAME still running?")
+    _, data = await ask(discord_double, picked["value"])
+    assert not is_ephemeral(data)
+    assert data["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert entry_id_of(data["embeds"][0]) == "tsubame-status"
+    discord_double.assert_clean()
+
+
+# --- mentions --------------------------------------------------------------------------------
+
+
+async def test_a_mention_in_a_channel_is_answered_with_a_reply(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    asked = await discord_double.user_message("what is the tsubame project?", mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.path == f"/channels/{asked['channel_id']}/messages"
+    assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
+    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    assert "faq:vote:tsubame-project:1" in custom_ids(reply.body)
+    assert reply.body["allowed_mentions"]["parse"] == []
+    assert reply.body["allowed_mentions"].get("replied_user") is False
+    discord_double.assert_clean()
+
+
+async def test_a_mention_in_a_thread_is_answered_in_the_thread(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    thread_id = discord_double.world.thread["id"]
+    asked = await discord_double.user_message(
+        "is tsubame still running", mention_bot=True, channel_id=thread_id
+    )
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.path == f"/channels/{thread_id}/messages"
+    assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
+    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-status"
+    discord_double.assert_clean()
+
+
+async def test_a_direct_message_is_answered_without_a_mention(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message("what is the tsubame project", dm=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.path == f"/channels/{discord_double.world.dm_channel['id']}/messages"
+    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    discord_double.assert_clean()
+
+
+async def test_a_bare_mention_gets_the_help_text(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message("", mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.body["content"] == HELP_TEXT
+    assert not reply.body.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_a_mentioned_question_is_not_an_error_in_the_log(
+    bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The bot has no prefix commands: a question must not be parsed as an unknown command.
+    await discord_double.user_message("what is the tsubame project", mention_bot=True)
+    await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    errors = [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+    assert errors == [], [r.getMessage() for r in errors]
+    discord_double.assert_clean()
+
+
+async def assert_only_the_sentinel_is_answered(double: DiscordDouble) -> None:
+    """Ask a question that is answered; the bot's only reply must be to it."""
+    sentinel = await double.user_message("tsubame status", mention_bot=True)
+    reply = await double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert str(reply.body["message_reference"]["message_id"]) == sentinel["id"]
+    with pytest.raises(TimeoutError):
+        await double.wait_for_request("POST", CHANNEL_MESSAGES, timeout=0.2)
+
+
+async def test_messages_from_other_bots_are_ignored(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    other_bot = p.user("1187000000000000109", "another_bot", bot=True)
+    world.members.append(p.member(other_bot))
+    await discord_double.user_message("what is tsubame", mention_bot=True, author=other_bot)
+    await discord_double.user_message("what is tsubame", dm=True, author=other_bot)
+    await assert_only_the_sentinel_is_answered(discord_double)
+    discord_double.assert_clean()
+
+
+async def test_role_and_everyone_mentions_without_a_direct_mention_are_ignored(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    bot_role = next(r["id"] for r in world.roles if r.get("managed"))
+    await discord_double.user_message(f"<@&{bot_role}> what is tsubame", mention_roles=[bot_role])
+    await discord_double.user_message("@everyone what is tsubame", mention_everyone=True)
+    await discord_double.user_message("what is the tsubame project")  # no mention at all
+    await assert_only_the_sentinel_is_answered(discord_double)
+    discord_double.assert_clean()
+
+
+# --- did you mean, related questions, feedback -----------------------------------------------
+
+
+async def test_the_asker_picking_a_suggestion_gets_that_answer(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, _ = await ask(discord_double, SUGGEST_QUESTION)
+    suggestion = discord_double.original_message(interaction["id"])
+    asker = discord_double.world.member_user["id"]
+    data = await press(discord_double, f"faq:pick:{asker}:japan-skills-gap", suggestion)
+    assert entry_id_of(data["embeds"][0]) == "japan-skills-gap"
+    assert not is_ephemeral(data)
+    assert "faq:vote:japan-skills-gap:1" in custom_ids(data)
+    discord_double.assert_clean()
+
+
+async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    suggestion = discord_double.messages[reply.response["id"]]
+    pick = f"faq:pick:{world.member_user['id']}:uk-skills-gap"
+    assert pick in custom_ids(suggestion)
+
+    refused = await press(discord_double, pick, suggestion, user=world.owner)
+    assert is_ephemeral(refused)
+    assert "Only the person who asked" in refused["content"]
+    assert not refused.get("embeds")
+
+    answered = await press(discord_double, pick, suggestion)
+    assert entry_id_of(answered["embeds"][0]) == "uk-skills-gap"
+    discord_double.assert_clean()
+
+
+async def test_a_related_question_button_posts_that_entrys_answer(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, data = await ask(discord_double, "what is the tsubame project")
+    assert "faq:related:tsubame-status" in custom_ids(data)
+    answer = discord_double.original_message(interaction["id"])
+    related = await press(discord_double, "faq:related:tsubame-status", answer)
+    assert related["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert not is_ephemeral(related)
+    discord_double.assert_clean()
+
+
+async def test_feedback_is_one_vote_per_user_and_entry(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    answer = discord_double.original_message(interaction["id"])
+    helpful, not_helpful = "faq:vote:tsubame-project:1", "faq:vote:tsubame-project:0"
+
+    first = await press(discord_double, helpful, answer)
+    assert is_ephemeral(first)
+    assert "feedback is recorded" in first["content"]
+    await press(discord_double, helpful, answer)  # the same user again: still one vote
+    await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 1, 0)]))
+
+    await press(discord_double, helpful, answer, user=discord_double.world.owner)
+    await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 2, 0)]))
+
+    await press(discord_double, not_helpful, answer)  # changing one's mind replaces the vote
+    await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 1, 1)]))
+    discord_double.assert_clean()
+
+
+async def _feedback_is(bot: FaqBot, expected: list[EntryFeedback]) -> bool:
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    return stats.feedback == expected
+
+
+# --- rate limits -----------------------------------------------------------------------------
+
+
+async def test_a_user_over_the_rate_gets_a_private_cooldown_note(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    async with start_bot(ask_rate=1, ask_per_seconds=30.0):
+        _, first = await ask(discord_double, "what is the tsubame project")
+        _, second = await ask(discord_double, "is tsubame still running")
+        # The limit is per user: someone else may still ask.
+        _, other = await ask(
+            discord_double, "is tsubame still running", user=discord_double.world.owner
+        )
+    assert first["embeds"]
+    assert is_ephemeral(second)
+    assert re.fullmatch(r"You're asking quickly! Try again in \d+ s\.", second["content"])
+    assert not second.get("embeds")
+    assert other["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_the_same_question_twice_in_a_channel_is_answered_once(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    async with start_bot(burst_seconds=60.0):
+        _, first = await ask(discord_double, "what is the tsubame project")
+        _, second = await ask(
+            discord_double, "What is the TSUBAME project?", user=discord_double.world.owner
+        )
+        # Another channel is another audience: answered there too.
+        _, elsewhere = await ask(
+            discord_double, "what is the tsubame project", channel_id=FAQ_CHANNEL_ID
+        )
+    assert first["embeds"]
+    assert not is_ephemeral(first)
+    assert is_ephemeral(second)
+    assert "just answered" in second["content"]
+    assert elsewhere["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_a_private_reply_does_not_count_as_answered_in_the_channel(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    # Nobody else saw the first asker's "did you mean" or "not covered": there is no answer
+    # above for the second asker to read.
+    async with start_bot(burst_seconds=60.0):
+        for question in (SUGGEST_QUESTION, UNKNOWN_QUESTION):
+            _, first = await ask(discord_double, question)
+            _, second = await ask(discord_double, question, user=discord_double.world.owner)
+            assert is_ephemeral(first)
+            assert "just answered" not in second["content"]
+            assert second["content"] == first["content"]
+    discord_double.assert_clean()
+
+
+async def test_everyone_asking_an_ambiguous_mention_gets_their_own_choices(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    # Only the asker may press a "did you mean" button, so a second asker needs their own.
+    world = discord_double.world
+    async with start_bot(burst_seconds=60.0):
+        for asker in (world.member_user, world.owner):
+            await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True, author=asker)
+            reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+            assert custom_ids(reply.body)[0] == f"faq:pick:{asker['id']}:{SUGGESTED_IDS[0]}"
+    discord_double.assert_clean()
+
+
+async def test_the_same_mention_twice_in_a_channel_is_answered_once(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    async with start_bot(burst_seconds=60.0):
+        await discord_double.user_message("what is the tsubame project", mention_bot=True)
+        await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+        await discord_double.user_message("what is the tsubame project", mention_bot=True)
+        with pytest.raises(TimeoutError):
+            await discord_double.wait_for_request("POST", CHANNEL_MESSAGES, timeout=0.3)
+    discord_double.assert_clean()
+
+
+# --- nobody is ever pinged -------------------------------------------------------------------
+
+
+async def test_pings_in_questions_never_notify_anyone_and_are_not_echoed(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await ask(discord_double, f"{PINGS} what is the tsubame project")
+    await ask(discord_double, f"{PINGS} skills gap")
+    await ask(discord_double, PINGS)
+    for question in (f"{PINGS} what is the tsubame project", f"{PINGS} skills gap", PINGS):
+        await discord_double.user_message(
+            question,
+            mention_bot=True,
+            mention_everyone=True,
+            mention_roles=["123"],
+        )
+        await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+
+    bodies = [_message_body(r) for r in discord_double.requests]
+    bodies = [b for b in bodies if b is not None]
+    assert len(bodies) == 6
+    for body in bodies:
+        mentions = body["allowed_mentions"]
+        assert mentions["parse"] == []
+        assert not mentions.get("users")
+        assert not mentions.get("roles")
+        assert mentions.get("replied_user") is not True
+        shown = " ".join(
+            [body.get("content") or ""]
+            + [f"{e.get('title', '')} {e.get('description', '')}" for e in body.get("embeds") or []]
+        )
+        for raw in ("@everyone", "<@&123>", "<@456>"):
+            assert raw not in shown
+    discord_double.assert_clean()
+
+
+def _message_body(request: Any) -> Payload | None:
+    if request.method == "POST" and request.template == CHANNEL_MESSAGES:
+        return dict(request.body)
+    if request.template and request.template.endswith("/callback"):
+        return dict(request.body["data"]) if request.body.get("type") == 4 else None
+    return None
