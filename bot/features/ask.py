@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.failures import new_ref
-from bot.features.components import answer_view, send_answer, suggestion_view
+from bot.features.components import answer_view, respond, send_answer, suggestion_view
 from bot.features.rendering import (
     HELP_TEXT,
     answer_embed,
@@ -62,12 +62,8 @@ class Ask(commands.Cog):
                 return
             await send_answer(interaction, result.entry)
         elif result.decision is Decision.SUGGEST:
-            await interaction.response.send_message(
-                suggestion_text(),
-                view=suggestion_view(interaction.user.id, [c.entry for c in result.candidates]),
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
+            choices = suggestion_view(interaction.user.id, [c.entry for c in result.candidates])
+            await respond(interaction, suggestion_text(), view=choices, ephemeral=True)
         else:
             await interaction.response.send_message(
                 not_covered_text(matcher), ephemeral=True, allowed_mentions=NO_PINGS

@@ -27,20 +27,42 @@ def _bot(interaction: discord.Interaction) -> FaqBot:
     return cast("FaqBot", interaction.client)
 
 
+async def respond(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    ephemeral: bool,
+) -> None:
+    """Send the response to ``interaction`` (a follow-up if it was deferred); pings nobody.
+
+    Every item in these views is a DynamicItem, which discord.py routes by custom id, so the
+    view object is not needed once sent. Stopping it matters for ephemeral messages: for
+    each one discord.py would otherwise keep the view and a 15-minute timeout task alive.
+    """
+    options: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_PINGS}
+    if content is not None:
+        options["content"] = content
+    if embed is not None:
+        options["embed"] = embed
+    if view is not None:
+        options["view"] = view
+    if interaction.response.is_done():
+        await interaction.followup.send(**options)
+    else:
+        await interaction.response.send_message(**options)
+    if view is not None:
+        view.stop()
+
+
 async def send_answer(
     interaction: discord.Interaction, entry: Entry, *, ephemeral: bool = False
 ) -> None:
     """Post an entry's answer as the response to ``interaction`` (or a follow-up)."""
     matcher = _bot(interaction).knowledge.current
-    embed, view = answer_embed(entry), answer_view(entry, matcher.knowledge_base.get)
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
-        )
-    else:
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
-        )
+    view = answer_view(entry, matcher.knowledge_base.get)
+    await respond(interaction, embed=answer_embed(entry), view=view, ephemeral=ephemeral)
 
 
 def answer_view(entry: Entry, lookup: Any) -> discord.ui.View:
@@ -188,9 +210,7 @@ class TopicSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"faq
                 return
             view = discord.ui.View(timeout=None)
             view.add_item(EntrySelect(list(entries)))
-            await interaction.response.send_message(
-                f"Questions on `{topic}`:", view=view, ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            await respond(interaction, f"Questions on `{topic}`:", view=view, ephemeral=True)
 
 
 class EntrySelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"faq:entry"):

@@ -8,8 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.features.components import TopicSelect
-from bot.safety import NO_PINGS
+from bot.features.components import TopicSelect, respond
 
 if TYPE_CHECKING:
     from bot.client import FaqBot
@@ -25,9 +24,9 @@ class Topics(commands.Cog):
         counts = [(t, len(knowledge_base.entries_in(t))) for t in knowledge_base.topics]
         view = discord.ui.View(timeout=None)
         view.add_item(TopicSelect(counts))
-        await interaction.response.send_message(
+        await respond(
+            interaction,
             f"The FAQ has {len(knowledge_base.entries)} questions in {len(counts)} topics.",
             view=view,
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
