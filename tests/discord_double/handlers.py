@@ -156,8 +156,16 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:
             state.violate("unknown_interaction", req.route, "no such interaction id/token")
             return _unknown(10062, "interaction")
         if record.acked_at is not None:
-            state.violate("duplicate_ack", record.label, "a second callback was sent")
+            state.violate(
+                "duplicate_ack",
+                record.label,
+                f"answered twice: callback #{len(state.callbacks(record.payload['id'])) + 1} "
+                "after one was accepted",
+            )
             return Reply(400, api.error(40060, "Interaction has already been acknowledged."))
+        if record.expired:
+            # A fault expired the token on purpose: Discord no longer knows the interaction.
+            return _unknown(10062, "interaction")
         delay = req.received_at - record.dispatched_at
         if delay > state.ack_deadline:
             # Discord drops the token after 3 s: the late callback gets Unknown interaction.
@@ -205,6 +213,8 @@ def build_handlers(state: DoubleState) -> dict[tuple[str, str], Handler]:
         if params["webhook_id"] != world.application_id or record is None:
             state.violate("unknown_interaction", req.route, "no interaction with this token")
             return _unknown(10015, "Webhook")
+        if record.expired:
+            return _unknown(10015, "Webhook")  # a fault expired the token on purpose
         if record.acked_at is None:
             # Follow-ups and edits need an acknowledged interaction first.
             state.violate("followup_before_ack", record.label, f"{req.route} before any callback")

@@ -10,6 +10,8 @@ passed as bytes. A 204 carries no content-type: discord.py would try to decode '
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,14 +102,17 @@ class RestApi:
         self, record: RecordedRequest, handler: Handler, params: dict[str, str]
     ) -> Reply:
         fault = self.state.take_fault(record)
-        if fault is not None:
+        if fault is not None and not fault.applied:
+            if fault.expire_token and (interaction := self.state.interaction_of(record)):
+                interaction.expired = True
             return _fault_reply(fault)
         spec_errors = self._validate(record)
         for violation in check_request(record.method, record.template, record.body):
             self.state.violate(violation.kind, violation.where, violation.detail)
         if spec_errors and self.state.reject_invalid_bodies:
             return Reply(400, _invalid_form_body(spec_errors))
-        return await handler(record, params)
+        reply = await handler(record, params)
+        return reply if fault is None else _fault_reply(fault)
 
     def _validate(self, record: RecordedRequest) -> list[SpecError]:
         spec = self.state.spec
@@ -146,22 +151,45 @@ async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, str, in
 
 def _fault_reply(fault: Fault) -> Reply:
     if fault.status == 429:
-        # discord.py retries a 429 only when a 'Via' header shows it came from Discord's API
-        # rather than Cloudflare, waiting retry_after from the body.
-        return Reply(
-            429,
-            {
-                "message": "You are being rate limited.",
-                "retry_after": fault.retry_after,
-                "global": False,
-            },
-            {
-                "Via": "1.1 google",
-                "Retry-After": str(max(1, round(fault.retry_after))),
-                "X-RateLimit-Scope": "user",
-            },
-        )
-    return Reply(fault.status, api.error(0, f"{fault.status}: injected fault"))
+        return _rate_limited(fault)
+    message = fault.message or f"{fault.status}: injected fault"
+    return Reply(fault.status, api.error(fault.code, message))
+
+
+# The rate-limit bucket hash Discord would name; any opaque string does.
+FAULT_BUCKET = "41f9cd5d28af77da04563bcb1d67fdfd"
+
+
+def _rate_limited(fault: Fault) -> Reply:
+    """A 429 with the headers Discord sends (developer docs, "Rate Limits").
+
+    discord.py retries a 429 only when a 'Via' header shows it came through Discord's API
+    (Google's front end says '1.1 google') rather than from Cloudflare, and then waits the
+    body's retry_after. A per-route limit ('user' or 'shared' scope) names its bucket; a
+    global one carries X-RateLimit-Global and no bucket headers.
+    """
+    is_global = fault.scope == "global"
+    headers = {
+        "Via": "1.1 google",
+        "Retry-After": str(max(1, math.ceil(fault.retry_after))),
+        "X-RateLimit-Scope": fault.scope,
+    }
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    else:
+        headers |= {
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{fault.retry_after:.3f}",
+            "X-RateLimit-Bucket": FAULT_BUCKET,
+        }
+    body = {
+        "message": fault.message or "You are being rate limited.",
+        "retry_after": fault.retry_after,
+        "global": is_global,
+    }
+    return Reply(429, body, headers)
 
 
 def _invalid_form_body(errors: list[SpecError]) -> Any:

@@ -4,14 +4,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import contextlib
+from collections.abc import AsyncIterator, Callable, Collection
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from aiohttp import web
 
 from .driving import EventDriver
-from .gateway import Gateway
+from .gateway import Gateway, GatewaySession
 from .handlers import CALLBACK, build_handlers
 from .payloads import Payload
 from .records import DoubleViolations, RecordedRequest
@@ -171,10 +172,85 @@ class DiscordDouble(EventDriver):
         status: int = 500,
         times: int = 1,
         retry_after: float = 0.05,
+        scope: Literal["user", "global", "shared"] = "user",
+        code: int = 0,
+        message: str | None = None,
+        expire_token: bool = False,
+        applied: bool = False,
     ) -> None:
-        """Answer the next `times` matching requests with `status` (429 carries retry_after)."""
-        self.faults.append(Fault(method, path_pattern, status, times, retry_after))
+        """Answer the next `times` matching requests with `status`.
+
+        A 429 carries Discord's rate-limit headers for `scope` ('user': a per-route bucket;
+        'global': X-RateLimit-Global) and retry_after. Other statuses carry Discord's error
+        body {"message": message, "code": code}. expire_token: the interaction the request
+        is for loses its token too, so every later callback for it gets 10062 Unknown
+        interaction, as once Discord's 3 seconds are over. applied: the request takes effect
+        as usual and only its answer is replaced (the response was lost on the way back).
+        """
+        self.faults.append(
+            Fault(
+                method,
+                path_pattern,
+                status,
+                times,
+                retry_after,
+                scope=scope,
+                code=code,
+                message=message,
+                expire_token=expire_token,
+                applied=applied,
+            )
+        )
+
+    def expire_next_callback(self) -> None:
+        """The next interaction callback finds its token expired: 404 {"code": 10062}."""
+        self.fail_next(
+            "POST",
+            CALLBACK,
+            status=404,
+            code=10062,
+            message="Unknown interaction",
+            expire_token=True,
+        )
+
+    # --- gateway faults -----------------------------------------------------------------
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the live gateway connections with `code` (4000: discord.py resumes)."""
         await self.gateway.drop(code)
+
+    def abort_gateway(self) -> None:
+        """Drop the gateway connections without a close frame (the TCP connection dies)."""
+        self.gateway.abort()
+
+    async def request_reconnect(self) -> None:
+        """Send opcode 7 RECONNECT on the live connections."""
+        await self.gateway.reconnect_request()
+
+    async def invalidate_session(self, *, resumable: bool) -> None:
+        """Send opcode 9 INVALID_SESSION with d=resumable on the live connections."""
+        await self.gateway.invalidate_session(resumable=resumable)
+
+    def stop_heartbeat_acks(self) -> list[GatewaySession]:
+        """The live connections stop sending op 11 HEARTBEAT_ACK (a zombie connection)."""
+        return self.gateway.stop_heartbeat_acks()
+
+    @contextlib.asynccontextmanager
+    async def hold_dispatches(self) -> AsyncIterator[list[GatewaySession]]:
+        """Dispatches sent within the block are queued for the bot's sessions, not sent:
+        end it with a gateway fault and they are what the bot missed, which it receives
+        only by RESUMEing. See Gateway.hold_dispatches."""
+        async with self.gateway.hold_dispatches() as held:
+            yield held
+
+    async def wait_for_session(self, *, after: int, timeout: float = 5.0) -> GatewaySession:
+        """The first live gateway session opened after the first `after` connections:
+        `before = len(double.gateway.sessions)`, inject a fault, then await the bot's
+        new connection (RESUMEd or IDENTIFYd) with wait_for_session(after=before)."""
+
+        def find() -> GatewaySession | None:
+            return next((s for s in self.gateway.sessions[after:] if s.live), None)
+
+        return await self.changes.wait_for(
+            find, timeout=timeout, what=f"a live gateway session after connection #{after}"
+        )

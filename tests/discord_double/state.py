@@ -29,6 +29,8 @@ class InteractionRecord:
     acked_at: float | None = None
     callback: RecordedRequest | None = None
     original_message_id: str | None = None
+    # Set by a fault with expire_token: Discord has forgotten the token (10062 from now on).
+    expired: bool = False
 
     @property
     def label(self) -> str:
@@ -42,6 +44,15 @@ class Fault:
     status: int
     remaining: int
     retry_after: float
+    scope: str = "user"  # a 429's X-RateLimit-Scope: user (per route), global or shared
+    code: int = 0  # Discord's JSON error code in the body, e.g. 10062
+    message: str | None = None  # the body's message; a generic one when None
+    # The interaction the request belongs to loses its token, as when Discord's 3 s pass:
+    # every later callback for it is answered 10062 Unknown interaction.
+    expire_token: bool = False
+    # Discord carried the request out and only its answer was lost: the handler runs, then
+    # the fault's status replaces its reply (a 502 from a proxy after the API did the work).
+    applied: bool = False
 
 
 def path_matches(pattern: str, request: RecordedRequest) -> bool:
@@ -148,6 +159,32 @@ class DoubleState:
 
     def interaction_by_token(self, token: str) -> InteractionRecord | None:
         return next((r for r in self.interactions.values() if r.payload["token"] == token), None)
+
+    def interaction_of(self, request: RecordedRequest) -> InteractionRecord | None:
+        """The interaction a callback or interaction-webhook request is about, if any."""
+        parts = request.path.split("/")
+        if request.path.startswith("/interactions/") and len(parts) > 3:
+            record = self.interactions.get(parts[2])
+            return record if record and record.payload["token"] == parts[3] else None
+        if request.path.startswith("/webhooks/") and len(parts) > 3:
+            return self.interaction_by_token(parts[3])
+        return None
+
+    def callbacks(self, interaction_id: str) -> list[RecordedRequest]:
+        """Every answered callback request for the interaction, in order, accepted or not.
+
+        More than one is fine when the first were refused (429, 5xx) and retried; more than
+        one *accepted* cannot happen: the double refuses a second callback (40060) and records
+        a duplicate_ack violation, i.e. the interaction was answered twice.
+        """
+        return [
+            r
+            for r in self.requests
+            if r.status
+            and r.path.startswith("/interactions/")
+            and r.path.endswith("/callback")
+            and r.path.split("/")[2] == interaction_id
+        ]
 
     # --- messages -----------------------------------------------------------------------
 

@@ -525,3 +525,90 @@ def test_missing_spec_fails_when_required(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv(REQUIRE_ENV, "1")
     with pytest.raises(pytest.fail.Exception, match=REQUIRE_ENV):
         require_spec(tmp_path / "absent.json")
+
+
+async def test_rate_limit_faults_carry_discords_headers(discord_double: DiscordDouble) -> None:
+    headers = {"Authorization": f"Bot {discord_double.token}"}
+    url = f"{discord_double.api_base}/users/@me"
+    discord_double.fail_next("GET", "/users/@me", status=429, retry_after=1.5, scope="user")
+    discord_double.fail_next("GET", "/users/@me", status=429, retry_after=0.2, scope="global")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url, headers=headers) as route:
+            assert route.status == 429
+            assert route.headers["Via"] == "1.1 google"  # without it discord.py gives up
+            assert route.headers["Retry-After"] == "2"  # whole seconds, rounded up
+            assert route.headers["X-RateLimit-Scope"] == "user"
+            assert route.headers["X-RateLimit-Remaining"] == "0"
+            assert route.headers["X-RateLimit-Reset-After"] == "1.500"
+            assert {"X-RateLimit-Limit", "X-RateLimit-Reset", "X-RateLimit-Bucket"} <= set(
+                route.headers
+            )
+            assert "X-RateLimit-Global" not in route.headers
+            assert await route.json() == {
+                "message": "You are being rate limited.",
+                "retry_after": 1.5,
+                "global": False,
+            }
+        async with http.get(url, headers=headers) as everything:
+            assert everything.status == 429
+            assert everything.headers["X-RateLimit-Global"] == "true"
+            assert everything.headers["X-RateLimit-Scope"] == "global"
+            assert "X-RateLimit-Bucket" not in everything.headers
+            assert (await everything.json())["global"] is True
+        async with http.get(url, headers=headers) as fine:
+            assert fine.status == 200
+    discord_double.assert_clean()
+
+
+async def test_resume_replays_what_the_session_missed_in_order(
+    discord_double: DiscordDouble,
+) -> None:
+    """A raw client: IDENTIFY, lose the connection, RESUME from sequence 1."""
+    token = discord_double.token
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(discord_double.gateway_url) as ws:
+            assert (await ws.receive_json())["op"] == 10  # HELLO
+            await ws.send_json({"op": 2, "d": {"token": token, "intents": 0}})
+            ready = await ws.receive_json()
+            guilds = [await ws.receive_json() for _ in discord_double.world.guild_payloads()]
+            await ws.close(code=4000)  # a code that keeps the session resumable
+        session_id = ready["d"]["session_id"]
+        assert ready["s"] == 1
+        assert [g["s"] for g in guilds] == list(range(2, 2 + len(guilds)))
+        # Sent while no connection is up: queued for the session.
+        data = {"channel_id": ids.GENERAL_CHANNEL_ID, "guild_id": ids.GUILD_ID}
+        queued = await discord_double.dispatch("CHANNEL_PINS_UPDATE", data, guild_id=ids.GUILD_ID)
+        assert queued == 2 + len(guilds)
+
+        async with http.ws_connect(discord_double.gateway_url + "resume") as ws:
+            await ws.receive_json()  # HELLO
+            claim = {"token": token, "session_id": session_id, "seq": queued + 5}
+            await ws.send_json({"op": 6, "d": claim})
+            # Sequence numbers the session never sent: Discord cannot resume that.
+            assert await ws.receive_json() == {"op": 9, "d": False, "s": None, "t": None}
+            resume = {"token": token, "session_id": session_id, "seq": 1}
+            await ws.send_json({"op": 6, "d": resume})
+            frames = [await ws.receive_json() for _ in range(len(guilds) + 2)]
+    assert [(f["s"], f["t"]) for f in frames] == [
+        *[(g["s"], "GUILD_CREATE") for g in guilds],
+        (queued, "CHANNEL_PINS_UPDATE"),
+        (queued + 1, "RESUMED"),
+    ]
+    resumed = discord_double.gateway.sessions[-1]
+    assert resumed.resumed
+    assert resumed.replayed == [g["s"] for g in guilds] + [queued]
+    discord_double.assert_clean()
+
+
+async def test_held_dispatches_arrive_when_the_hold_ends_without_a_fault(
+    discord_double: DiscordDouble,
+) -> None:
+    async with running_bot(make_bot(discord_double), discord_double):
+        async with discord_double.hold_dispatches():
+            await discord_double.user_message("held back", mention_bot=True)
+            with pytest.raises(TimeoutError):
+                await discord_double.wait_for_request("POST", CHANNEL_MESSAGES, timeout=0.2)
+        reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+        assert reply.body["content"].endswith("held back")
+        assert len(discord_double.gateway.sessions) == 1  # the same connection throughout
+    discord_double.assert_clean()
