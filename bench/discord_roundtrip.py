@@ -13,9 +13,10 @@ and a pass/fail column for each figure:
 
 The double is a test helper in tests/discord_double/, not an installed package: this script
 puts <project>/tests on sys.path before importing it, as pytest's rootdir handling does for
-the tests. The bot is FaqBot built from Settings the way tests/bot/conftest.py builds them
-(a temporary copy of the shipped FAQ, a temporary database, ask_rate high, burst_seconds 0),
-run in this process with running_bot() against DiscordDouble on 127.0.0.1.
+the tests (and the project root, for bench/_double_harness.py: the helpers it shares with
+bench/soak.py). The bot is FaqBot built from Settings the way tests/bot/conftest.py builds
+them (a temporary copy of the shipped FAQ, a temporary database, ask_rate high,
+burst_seconds 0), run in this process with running_bot() against DiscordDouble on 127.0.0.1.
 
 What a latency is: the double's own timestamps, both time.monotonic(). The start is
 InteractionRecord.dispatched_at, taken when the double starts the INTERACTION_CREATE
@@ -48,25 +49,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # for discord_double (see the docstring)
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # for bench._double_harness
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
-import gc  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence  # noqa: E402
+from collections.abc import Awaitable, Callable, Iterable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
-import discord  # noqa: E402
 from discord_double import (  # noqa: E402
     DiscordDouble,
     RecordedRequest,
@@ -77,12 +71,23 @@ from discord_double import (  # noqa: E402
 from discord_double.handlers import CALLBACK  # noqa: E402
 from discord_double.spec import HOW_TO_GET_SPEC, SpecValidator, load_spec, spec_path  # noqa: E402
 
-from bot.client import IN_FLIGHT_TASKS, FaqBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from knowledge.evaluation import read_evaluation_set  # noqa: E402
-from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base  # noqa: E402
-
-EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
+from bench._double_harness import (  # noqa: E402
+    GC_PAUSES,
+    Outcome,
+    configure_script_logging,
+    cycle,
+    latencies_ms,
+    machine_line,
+    peak_rss_mb,
+    percentile,
+    question_mix,
+    settings_in,
+    settle_handlers,
+    settled_rss_mb,
+    task_census,
+    verdict,
+)
+from bot.client import FaqBot  # noqa: E402
 
 # Targets: (figure, limit).
 SEQUENTIAL_P99_MS = 5.0
@@ -103,113 +108,8 @@ SOAK_WAVE = 50  # interactions in flight at once during the memory run
 CLEAR_EVERY = 100  # interactions between clearings of the double's records (not in a burst)
 RSS_EVERY = 1_000  # interactions between RSS samples in the memory run
 ANSWER_TIMEOUT = 30.0  # seconds to wait for callbacks before calling them missing
-SETTLE_TIMEOUT = 10.0  # seconds to wait for the bot's handler tasks to finish
 
 Payload = dict[str, object]
-
-
-# --- measurements ---------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """One interaction as the double saw it."""
-
-    dispatched_at: float
-    received_at: float | None = None  # callback received; None if none came
-    status: int = 0  # the double's answer to the callback
-
-    @property
-    def acknowledged(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def latency(self) -> float | None:
-        return None if self.received_at is None else self.received_at - self.dispatched_at
-
-
-def percentile(samples: Sequence[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def latencies_ms(outcomes: Iterable[Outcome]) -> list[float]:
-    return [o.latency * 1e3 for o in outcomes if o.latency is not None]
-
-
-def rss_mb() -> float:
-    return _status_kb("VmRSS") / 1024
-
-
-def peak_rss_mb() -> float:
-    return _status_kb("VmHWM") / 1024
-
-
-def _status_kb(key: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{key} not in /proc/self/status")
-
-
-def settled_rss_mb() -> float:
-    with GC_PAUSES.ignored():
-        gc.collect()
-    return rss_mb()
-
-
-class GcPauses:
-    """How long the garbage collector stopped the (shared) event loop, by generation: a
-    full collection walks every object in the process and lands in whichever round trip
-    is in flight, so it explains the worst latencies."""
-
-    def __init__(self) -> None:
-        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._started = 0.0
-        self._recording = False
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if not self._recording:
-            return
-        if phase == "start":
-            self._started = time.perf_counter()
-        elif self._started:
-            self.pauses[info["generation"]].append(time.perf_counter() - self._started)
-            self._started = 0.0
-
-    def start(self) -> None:
-        if self._callback not in gc.callbacks:
-            gc.callbacks.append(self._callback)
-        self._recording = True
-
-    def stop(self) -> None:
-        self._recording = False
-        if self._callback in gc.callbacks:
-            gc.callbacks.remove(self._callback)
-
-    @contextlib.contextmanager
-    def ignored(self) -> Iterator[None]:
-        """Leave out the script's own gc.collect() before an RSS reading."""
-        recording, self._recording = self._recording, False
-        try:
-            yield
-        finally:
-            self._recording = recording
-
-    def summary(self) -> str:
-        return "; ".join(
-            f"gen{g} {len(p)}x, longest {max(p) * 1e3:.1f} ms" if p else f"gen{g} 0x"
-            for g, p in sorted(self.pauses.items(), reverse=True)
-        )
-
-
-GC_PAUSES = GcPauses()
-
-
-def task_census() -> Counter[str]:
-    """Live asyncio tasks by coroutine name (aiohttp's connection tasks have no name)."""
-    return Counter(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks())
 
 
 # --- driving the double ---------------------------------------------------------------
@@ -281,17 +181,7 @@ class Harness:
     async def settle(self) -> None:
         """Wait for the bot's handlers to finish (the /ask handler logs the question to
         SQLite after its callback), so nothing is in flight when records are cleared."""
-        deadline = time.monotonic() + SETTLE_TIMEOUT
-        me = asyncio.current_task()
-        while time.monotonic() < deadline:
-            busy = [
-                t
-                for t in asyncio.all_tasks()
-                if t is not me and t.get_name().startswith(IN_FLIGHT_TASKS)
-            ]
-            if not busy:
-                return
-            await asyncio.sleep(0.005)
+        await settle_handlers()
 
     async def clear_records(self) -> None:
         """Forget the double's per-interaction records once they have been checked."""
@@ -334,42 +224,6 @@ class Results:
     phase_seconds: dict[str, float] = field(default_factory=dict)
     gc: str = ""
     pooled: int = 0  # HTTP connections in discord.py's pool at the end
-
-
-def question_mix(seed: int = 5) -> tuple[list[str], list[str]]:
-    """(questions for /ask, partial texts for autocomplete), in a fixed shuffled order.
-
-    /ask: the evaluation set's in-scope and out-of-scope questions (as users type them)
-    and the FAQ's own questions (what a picked autocomplete choice sends). Autocomplete:
-    prefixes of the same questions, cut after a random number of characters.
-    """
-    evaluation = read_evaluation_set(EVAL_FILE)
-    loaded = load_knowledge_base(SHIPPED_FAQ_DIR)
-    assert loaded.knowledge_base is not None
-    faq_questions = [e.question for e in loaded.knowledge_base.entries]
-    questions = [q for q, _ in evaluation.in_scope] + list(evaluation.out_of_scope) + faq_questions
-    rng = random.Random(seed)
-    rng.shuffle(questions)
-    partials = [q[: rng.randint(1, len(q))] for q in questions]
-    rng.shuffle(partials)
-    return questions, partials
-
-
-def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
-    return [items[(start + i) % len(items)] for i in range(count)]
-
-
-def settings_in(tmp: Path) -> Settings:
-    faq_dir = tmp / "faq"
-    shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
-    return Settings(
-        faq_dir=faq_dir,
-        database=tmp / "data" / "faqbot.sqlite3",
-        health_file=tmp / "data" / "health.json",
-        # One simulated user asks thousands of questions: no cooldown or burst refusals.
-        ask_rate=1_000_000,
-        burst_seconds=0,
-    )
 
 
 async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
@@ -459,28 +313,8 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
 # --- the report -----------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def verdict(ok: bool) -> str:
-    return "pass" if ok else "**FAIL**"
-
-
 def report(results: Results, sizes: Sizes, validate: bool, wall: float) -> None:
-    usable = len(os.sched_getaffinity(0))
-    print(
-        f"Machine: {cpu_model()}, {os.cpu_count()} cores ({usable} usable), "
-        f"{platform.system()}, Python {platform.python_version()}, "
-        f"discord.py {discord.__version__}"
-    )
+    print(machine_line())
     print(
         "Bot and Discord double in one process and one asyncio event loop on 127.0.0.1 "
         f"(the double's spec validation {'ON' if validate else 'OFF (--no-validate)'}); "
@@ -685,11 +519,7 @@ def main() -> int:
             return 2
         spec = load_spec(where.resolve())
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # discord.py warns at start-up that voice support is missing; the bot has no voice.
-    logging.getLogger("discord.client").addFilter(
-        lambda record: "voice will NOT be supported" not in record.getMessage()
-    )
+    configure_script_logging()
     started = time.monotonic()
     results = asyncio.run(run(spec, sizes))
     report(results, sizes, validate=spec is not None, wall=time.monotonic() - started)

@@ -1,0 +1,250 @@
+"""What the benchmarks that run the real bot against the loopback Discord double share.
+
+Used by bench/discord_roundtrip.py and bench/soak.py (and, through soak.py, by
+tests/bot/test_soak.py): process measurements (RSS from /proc/self/status, garbage-collector
+pauses, a census of live asyncio tasks), waiting for the bot's handlers to finish, the
+question mix, the bot's settings, and the machine line of a report.
+
+The double is a test helper in tests/discord_double/, not an installed package: importing
+this module puts <project>/tests on sys.path (as pytest's rootdir handling does for the
+tests) so that `discord_double` imports. A script importing it must first put the project
+root on sys.path, since bench/ is not an installed package either.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))  # for discord_double (see the docstring)
+
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import gc  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Iterable, Iterator, Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import discord  # noqa: E402
+
+from bot.client import IN_FLIGHT_TASKS  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from knowledge.evaluation import read_evaluation_set  # noqa: E402
+from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base  # noqa: E402
+
+EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
+SETTLE_TIMEOUT = 10.0  # seconds to wait for the bot's handler tasks to finish
+
+# aiohttp's web server runs one task per open connection, under this coroutine name.
+CONNECTION_TASK = "RequestHandler.start"
+
+
+# --- measurements ---------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One interaction as the double saw it."""
+
+    dispatched_at: float
+    received_at: float | None = None  # callback received; None if none came
+    status: int = 0  # the double's answer to the callback
+
+    @property
+    def acknowledged(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.received_at is None else self.received_at - self.dispatched_at
+
+
+def percentile(samples: Sequence[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def latencies_ms(outcomes: Iterable[Outcome]) -> list[float]:
+    return [o.latency * 1e3 for o in outcomes if o.latency is not None]
+
+
+def rss_mb() -> float:
+    return _status_kb("VmRSS") / 1024
+
+
+def peak_rss_mb() -> float:
+    return _status_kb("VmHWM") / 1024
+
+
+def _status_kb(key: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{key} not in /proc/self/status")
+
+
+def settled_rss_mb() -> float:
+    with GC_PAUSES.ignored():
+        gc.collect()
+    return rss_mb()
+
+
+class GcPauses:
+    """How long the garbage collector stopped the (shared) event loop, by generation: a
+    full collection walks every object in the process and lands in whichever round trip
+    is in flight, so it explains the worst latencies."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+        self._recording = False
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if not self._recording:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._started)
+            self._started = 0.0
+
+    def start(self) -> None:
+        if self._callback not in gc.callbacks:
+            gc.callbacks.append(self._callback)
+        self._recording = True
+
+    def stop(self) -> None:
+        self._recording = False
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def reset(self) -> None:
+        for pauses in self.pauses.values():
+            pauses.clear()
+
+    @contextlib.contextmanager
+    def ignored(self) -> Iterator[None]:
+        """Leave out the script's own gc.collect() before an RSS reading."""
+        recording, self._recording = self._recording, False
+        try:
+            yield
+        finally:
+            self._recording = recording
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"gen{g} {len(p)}x, longest {max(p) * 1e3:.1f} ms" if p else f"gen{g} 0x"
+            for g, p in sorted(self.pauses.items(), reverse=True)
+        )
+
+
+GC_PAUSES = GcPauses()
+
+
+def task_census() -> Counter[str]:
+    """Live asyncio tasks by coroutine name (aiohttp's connection tasks have no name)."""
+    return Counter(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks())
+
+
+async def settle_handlers(within: float = SETTLE_TIMEOUT) -> bool:
+    """Wait until none of the bot's handler tasks is running (the /ask handler logs the
+    question to SQLite after its callback); False if some still were after `within` s."""
+    deadline = time.monotonic() + within
+    me = asyncio.current_task()
+    while True:
+        busy = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not me and t.get_name().startswith(IN_FLIGHT_TASKS)
+        ]
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.005)
+
+
+# --- what is asked --------------------------------------------------------------------
+
+
+def question_mix(seed: int = 5) -> tuple[list[str], list[str]]:
+    """(questions for /ask, partial texts for autocomplete), in a fixed shuffled order.
+
+    /ask: the evaluation set's in-scope and out-of-scope questions (as users type them)
+    and the FAQ's own questions (what a picked autocomplete choice sends). Autocomplete:
+    prefixes of the same questions, cut after a random number of characters.
+    """
+    evaluation = read_evaluation_set(EVAL_FILE)
+    loaded = load_knowledge_base(SHIPPED_FAQ_DIR)
+    assert loaded.knowledge_base is not None
+    faq_questions = [e.question for e in loaded.knowledge_base.entries]
+    questions = [q for q, _ in evaluation.in_scope] + list(evaluation.out_of_scope) + faq_questions
+    rng = random.Random(seed)
+    rng.shuffle(questions)
+    partials = [q[: rng.randint(1, len(q))] for q in questions]
+    rng.shuffle(partials)
+    return questions, partials
+
+
+def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
+    return [items[(start + i) % len(items)] for i in range(count)]
+
+
+def settings_in(tmp: Path) -> Settings:
+    """The bot's settings as tests/bot/conftest.py builds them: a temporary copy of the
+    shipped FAQ and a temporary database."""
+    faq_dir = tmp / "faq"
+    shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
+    return Settings(
+        faq_dir=faq_dir,
+        database=tmp / "data" / "faqbot.sqlite3",
+        health_file=tmp / "data" / "health.json",
+        # One simulated user asks thousands of questions: no cooldown or burst refusals.
+        ask_rate=1_000_000,
+        burst_seconds=0,
+    )
+
+
+# --- reporting ------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_line() -> str:
+    usable = len(os.sched_getaffinity(0))
+    return (
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores ({usable} usable), "
+        f"{platform.system()}, Python {platform.python_version()}, "
+        f"discord.py {discord.__version__}"
+    )
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def configure_script_logging() -> None:
+    """Warnings and errors to stderr, without discord.py's start-up note that voice support
+    is missing (the bot has no voice)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
