@@ -3,21 +3,37 @@
 A request reads ``service.current`` once and uses that snapshot throughout, so it never sees
 half of an old FAQ and half of a new one: a reload builds a complete new snapshot off the
 event loop and replaces the reference in one assignment.
+
+Nor does a reload read a file that is half written. A file saved in place (an editor without
+atomic saves, a slow copy, a line-buffered script) passes through prefixes of itself, and a
+prefix can be a valid FAQ: cut ``_vocabulary.yaml`` after any line and it still loads, with
+fewer synonyms. So a reload first waits until no FAQ file has changed for ``settle`` seconds,
+and throws away a read during which any file changed. A writer that pauses for longer than
+``settle`` mid-file cannot be told from one that has finished; saving to a temporary file and
+renaming it over the old one is the way to be safe from that too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.loader import load_knowledge_base
+from knowledge.loader import display_path, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.problems import Problem
 
 log = logging.getLogger(__name__)
+
+# A file changed more recently than this may still be being written.
+SETTLE_SECONDS = 0.25
+# How long a reload waits for files to settle before refusing to read them.
+SETTLE_LIMIT_SECONDS = 5.0
+
+Fingerprint = tuple[tuple[str, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -35,7 +51,7 @@ class KnowledgeError(RuntimeError):
     """The FAQ could not be loaded at start-up; the message lists the problems."""
 
 
-def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+def _fingerprint(directory: Path) -> Fingerprint:
     """Names, sizes and modification times: enough to notice a saved edit cheaply."""
     try:
         return tuple(
@@ -49,9 +65,31 @@ def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
         return ()
 
 
+def _recently_changed(fingerprint: Fingerprint, settle: float) -> list[str]:
+    """Names of files modified less than ``settle`` seconds ago.
+
+    A modification time further in the future than that (a clock set wrong where the file
+    was made) counts as settled, or the file could never be loaded.
+    """
+    now = time.time_ns()
+    return [name for name, _, mtime in fingerprint if abs(now - mtime) < settle * 1e9]
+
+
+def _differences(before: Fingerprint, after: Fingerprint) -> list[str]:
+    return sorted({name for name, *_ in set(before) ^ set(after)})
+
+
 class KnowledgeService:
-    def __init__(self, faq_dir: Path) -> None:
+    def __init__(
+        self,
+        faq_dir: Path,
+        *,
+        settle: float = SETTLE_SECONDS,
+        settle_limit: float = SETTLE_LIMIT_SECONDS,
+    ) -> None:
         self.faq_dir = faq_dir
+        self.settle = settle
+        self.settle_limit = settle_limit
         result = load_knowledge_base(faq_dir)
         if result.knowledge_base is None:
             raise KnowledgeError("\n".join(str(p) for p in result.errors))
@@ -64,10 +102,21 @@ class KnowledgeService:
         return self.current.knowledge_base.version
 
     async def reload(self) -> ReloadOutcome:
-        """Re-read the FAQ; swap it in only if the whole of it is valid."""
+        """Re-read the FAQ; swap it in only if the whole of it is valid.
+
+        Files still being written are waited for (up to ``settle_limit``), and a read during
+        which a file changed is discarded; either refusal names the files. The watcher
+        retries those, since what it last saw read is left as it was.
+        """
         async with self._lock:
-            fingerprint = _fingerprint(self.faq_dir)
+            fingerprint, writing = await self._settled()
+            if writing:
+                why = f"is still being written (still changing after {self.settle_limit:g} s)"
+                return self._not_read(writing, why)
             result = await asyncio.to_thread(load_knowledge_base, self.faq_dir)
+            changed_meanwhile = _differences(fingerprint, _fingerprint(self.faq_dir))
+            if changed_meanwhile:
+                return self._not_read(changed_meanwhile, "changed while it was being read")
             self._seen = fingerprint
             if result.knowledge_base is None:
                 for problem in result.errors:
@@ -84,6 +133,28 @@ class KnowledgeService:
                 )
             return ReloadOutcome(changed, self.version, result.problems)
 
+    async def _settled(self) -> tuple[Fingerprint, list[str]]:
+        """The directory's fingerprint once no file has changed for ``settle`` seconds, and
+        the files that were still changing when ``settle_limit`` ran out (none if settled)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settle_limit
+        while True:
+            fingerprint = _fingerprint(self.faq_dir)
+            writing = _recently_changed(fingerprint, self.settle)
+            left = deadline - loop.time()
+            if not writing or left <= 0:
+                return fingerprint, writing
+            await asyncio.sleep(min(self.settle / 4, left))
+
+    def _not_read(self, names: list[str], why: str) -> ReloadOutcome:
+        problems = tuple(
+            Problem(display_path(self.faq_dir / name), 1, 1, f"not read: the file {why}")
+            for name in names
+        )
+        for problem in problems:
+            log.warning("FAQ edit refused, still serving %s: %s", self.version, problem)
+        return ReloadOutcome(False, self.version, problems)
+
     async def watch(self, interval: float) -> None:
         """Poll the FAQ directory and reload after an edit has settled.
 
@@ -91,7 +162,7 @@ class KnowledgeService:
         change is acted on once the directory looks the same on two polls in a row, so an
         editor's save in several steps is read when it is finished.
         """
-        pending: tuple[tuple[str, int, int], ...] | None = None
+        pending: Fingerprint | None = None
         while True:
             await asyncio.sleep(interval)
             now = _fingerprint(self.faq_dir)

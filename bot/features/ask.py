@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -11,7 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.failures import new_ref
-from bot.features.components import answer_view, respond, send_answer, suggestion_view
+from bot.features.components import (
+    ACK_BUDGET_SECONDS,
+    answer_view,
+    before_replying,
+    respond,
+    send_answer,
+    suggestion_view,
+)
 from bot.features.rendering import (
     HELP_TEXT,
     answer_embed,
@@ -19,18 +27,59 @@ from bot.features.rendering import (
     suggestion_text,
 )
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
+from bot.storage import printable
 from knowledge.matching import Decision, Matcher, MatchResult
+from knowledge.text import normalise
 
 if TYPE_CHECKING:
     from bot.client import FaqBot
 
 log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
+NOT_TEXT = (
+    "I didn't receive your question as text. Type it after `/ask`, for example "
+    "`/ask what is the TSUBAME project?`"
+)
+TOO_LONG = f"Questions can be at most {MAX_QUESTION_LENGTH} characters; please shorten yours."
+
+
+def is_blank(question: str) -> bool:
+    """True when nothing is left to match: only spaces, punctuation, mentions or invisibles."""
+    return not normalise(question)
+
+
+def question_refusal(question: object) -> str | None:
+    """Why a raw /ask ``question`` option cannot be answered, or None when it can.
+
+    Discord's own clients always send 1–300 characters of text, but an interaction is only
+    JSON: a question that is missing, not text, too long or empty gets a private refusal
+    rather than failing inside discord.py's conversion (a "something went wrong" for the
+    user and an error with a traceback in the log) or being logged as an unanswered question.
+    """
+    if not isinstance(question, str):
+        return NOT_TEXT
+    if len(question) > MAX_QUESTION_LENGTH:
+        return TOO_LONG
+    if is_blank(question):
+        return HELP_TEXT
+    return None
 
 
 class Ask(commands.Cog):
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Runs before discord.py converts the options of /ask, so it sees them raw.
+
+        A refusal returns False, which the command tree treats as a failed check that has
+        already told the user why (see FaqTree.on_error).
+        """
+        refusal = question_refusal(interaction.namespace.question)
+        if refusal is None:
+            return True
+        await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
+        return False
 
     @app_commands.command(name="ask", description="Ask the Japan–UK–ASEAN cyber cooperation FAQ")
     @app_commands.describe(question="Your question, e.g. 'what is the TSUBAME project?'")
@@ -47,6 +96,9 @@ class Ask(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
+        # Newlines, tabs and invisible characters would otherwise glue or split words for the
+        # matcher; the cleaned text is also what the log keeps.
+        question = printable(question)
         matcher = self.bot.knowledge.current
         # A picked autocomplete choice sends the entry's question verbatim: answer that entry.
         picked = next((e for e in matcher.knowledge_base.entries if e.question == question), None)
@@ -65,9 +117,13 @@ class Ask(commands.Cog):
             choices = suggestion_view(interaction.user.id, [c.entry for c in result.candidates])
             await respond(interaction, suggestion_text(), view=choices, ephemeral=True)
         else:
-            await interaction.response.send_message(
-                not_covered_text(matcher), ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            # The reply says whether the question was noted, so it is logged first; a slow
+            # store defers the reply rather than making it late.
+            logged = self._record_result(result, interaction.guild_id, "slash")
+            noted = await before_replying(interaction, logged, ephemeral=True)
+            await respond(interaction, not_covered_text(matcher, noted=noted), ephemeral=True)
+            return
+        # An answer or a "did you mean" promises nothing about the log: reply first, then log.
         await self._record_result(result, interaction.guild_id, "slash")
 
     async def _just_answered(self, interaction: discord.Interaction, question: str) -> bool:
@@ -89,8 +145,11 @@ class Ask(commands.Cog):
     async def ask_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        # Discord sends the typed text as a string, but a malformed interaction may carry a
+        # number there; treating that as nothing typed keeps the handler alive to answer.
+        typed = current if isinstance(current, str) else ""
         entries = self.bot.knowledge.current.autocomplete(
-            current[:MAX_QUESTION_LENGTH], limit=AUTOCOMPLETE_LIMIT
+            typed[:MAX_QUESTION_LENGTH], limit=AUTOCOMPLETE_LIMIT
         )
         return [app_commands.Choice(name=e.question, value=e.question) for e in entries]
 
@@ -113,8 +172,9 @@ class Ask(commands.Cog):
             await _reply(message, f"Sorry, something went wrong (ref `{ref}`).")
 
     async def _answer_message(self, message: discord.Message, me: discord.ClientUser) -> None:
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()[:MAX_QUESTION_LENGTH]
-        if not question:
+        # A message may run over several lines; each line break must stay a word break.
+        question = printable(re.sub(rf"<@!?{me.id}>", " ", message.content), MAX_QUESTION_LENGTH)
+        if is_blank(question):
             await _reply(message, HELP_TEXT)
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
@@ -131,8 +191,27 @@ class Ask(commands.Cog):
             message.channel.id, question
         ):
             return
+        guild_id = message.guild.id if message.guild else None
+        if result.decision is Decision.NONE:
+            await self._decline_message(message, result, matcher, guild_id)
+            return
         await self._reply_with_result(message, result, matcher)
-        await self._record_result(result, message.guild.id if message.guild else None, "mention")
+        await self._record_result(result, guild_id, "mention")
+
+    async def _decline_message(
+        self, message: discord.Message, result: MatchResult, matcher: Matcher, guild_id: int | None
+    ) -> None:
+        """Log the uncovered question, then say so only if it was logged in good time.
+
+        A message reply has no deadline, but a slow store should not hold it up either: after
+        the same budget an interaction gets, the reply goes without the "noted" line and the
+        write finishes afterwards.
+        """
+        logged = asyncio.ensure_future(self._record_result(result, guild_id, "mention"))
+        done, _ = await asyncio.wait({logged}, timeout=ACK_BUDGET_SECONDS)
+        noted = bool(done) and logged.result()
+        await _reply(message, not_covered_text(matcher, noted=noted))
+        await asyncio.shield(logged)
 
     async def _reply_with_result(
         self, message: discord.Message, result: MatchResult, matcher: Matcher
@@ -144,19 +223,17 @@ class Ask(commands.Cog):
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )
-        elif result.decision is Decision.SUGGEST:
+        else:
             await message.reply(
                 suggestion_text(),
                 view=suggestion_view(message.author.id, [c.entry for c in result.candidates]),
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )
-        else:
-            await _reply(message, not_covered_text(matcher))
 
-    async def _record_result(self, result: MatchResult, guild_id: int | None, source: str) -> None:
+    async def _record_result(self, result: MatchResult, guild_id: int | None, source: str) -> bool:
         entry_id = result.entry.id if result.entry else None
-        await self._record(
+        return await self._record(
             result.question, result.decision.value, entry_id, result.score, guild_id, source
         )
 
@@ -168,8 +245,8 @@ class Ask(commands.Cog):
         score: float,
         guild_id: int | None,
         source: str,
-    ) -> None:
-        await self.bot.store.record_question(
+    ) -> bool:
+        return await self.bot.store.record_question(
             question=question,
             decision=decision,
             entry_id=entry_id,

@@ -6,8 +6,10 @@ so nothing about the message needs to be remembered in memory.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 
@@ -21,6 +23,13 @@ if TYPE_CHECKING:
 
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MAX_RELATED = 3
+# Discord drops an interaction that is not acknowledged within 3 seconds of being sent. Work
+# whose outcome the reply reports (a storage write) gets this long; if it is still running
+# then, the interaction is deferred ("thinking…") and the reply follows up once it is done.
+# The rest of the 3 s covers the gateway's delivery and the defer request itself.
+ACK_BUDGET_SECONDS = 1.5
+
+T = TypeVar("T")
 
 
 def _bot(interaction: discord.Interaction) -> FaqBot:
@@ -54,6 +63,23 @@ async def respond(
         await interaction.response.send_message(**options)
     if view is not None:
         view.stop()
+
+
+async def before_replying(
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool
+) -> T:
+    """``work``'s result, deferring ``interaction`` first if it takes longer than the budget.
+
+    A fast store (the usual case) costs nothing: the reply is the interaction's response. A
+    slow one (a busy disk, another process holding the database lock) turns it into a
+    follow-up instead of a reply Discord would refuse as too late. ``work`` is never cancelled
+    half-way, so a write the user is about to be told about always runs to its end.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS)
+    if not done:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await asyncio.shield(task)
 
 
 async def send_answer(
@@ -131,15 +157,18 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         async with guarded(interaction):
-            stored = await _bot(interaction).store.record_vote(
+            # The reply says whether the vote was stored, so the write comes first; a slow
+            # store must not make the reply miss Discord's 3-second window.
+            vote = _bot(interaction).store.record_vote(
                 entry_id=self.entry_id, user_id=interaction.user.id, helpful=self.helpful
             )
+            stored = await before_replying(interaction, vote, ephemeral=True)
             text = (
                 "Thanks, your feedback is recorded (voting again replaces it)."
                 if stored
                 else "Thanks! Your feedback couldn't be saved just now."
             )
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            await respond(interaction, text, ephemeral=True)
 
 
 class PickButton(

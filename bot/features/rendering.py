@@ -43,13 +43,20 @@ def sources_text(entry: Entry) -> str:
     return "\n".join(lines) or "—"
 
 
-def not_covered_text(matcher: Matcher) -> str:
+def not_covered_text(matcher: Matcher, *, noted: bool) -> str:
+    """The reply to a question the FAQ does not cover.
+
+    ``noted`` says whether the question log has stored it: the reply only says so once the
+    write is done, so a full disk or a crash a moment later never makes it untrue.
+    """
     topics = ", ".join(f"`{t}`" for t in matcher.knowledge_base.topics)
-    return (
+    text = (
         "I couldn't find that in the FAQ, and I'd rather not guess. "
-        f"I can answer questions on: {topics}. Try `/topics` to browse.\n"
-        "Your question was noted (without your name) so the maintainers can add it."
+        f"I can answer questions on: {topics}. Try `/topics` to browse."
     )
+    if noted:
+        text += "\nYour question was noted (without your name) so the maintainers can add it."
+    return text
 
 
 def suggestion_text() -> str:

@@ -15,6 +15,7 @@ from bot.storage.model import (
 )
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.store import Store
+from bot.storage.text import printable
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,5 +24,6 @@ __all__ = [
     "StorageError",
     "Store",
     "UnansweredGroup",
+    "printable",
     "utcnow",
 ]

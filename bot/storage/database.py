@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +50,7 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
             timeout=BUSY_TIMEOUT_SECONDS,
         )
     except (sqlite3.Error, OSError) as exc:
-        return Opened(None, False, f"cannot open {path}: {describe(exc)}")
+        return Opened(None, False, f"cannot open {path}: {describe(exc)}{_hint(path)}")
     try:
         if read_only:
             schema.require_current(connection)
@@ -65,12 +66,28 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
         salt = schema.voter_salt(connection)
         schema.check_writable(connection)
     except (sqlite3.Error, OSError, schema.SchemaError, ValueError) as exc:
-        problem = f"cannot use {path}: {describe(exc)}"
+        problem = f"cannot use {path}: {describe(exc)}{_hint(path)}"
         if _readable(connection):
             return Opened(Database(connection, b""), False, problem)
         connection.close()
         return Opened(None, False, problem)
     return Opened(Database(connection, salt), True, "")
+
+
+def _hint(path: Path) -> str:
+    """What SQLite's "unable to open database file" leaves out, when it can be told.
+
+    A WAL database cannot even be opened on a read-only filesystem (SQLite must create its
+    shared-memory file beside it), and SQLite's message does not say so.
+    """
+    directory = path.parent
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return ""
+    return f" (the filesystem holding {directory} is mounted read-only)" if read_only else ""
 
 
 def _readable(connection: sqlite3.Connection) -> bool:

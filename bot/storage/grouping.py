@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from bot.storage.model import UnansweredGroup
+from bot.storage.text import printable
 from knowledge.text import normalise
 
 SIMILARITY = 85
@@ -25,7 +26,8 @@ def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGrou
     # before any fuzzy matching: they are most of the volume and cost nothing to merge.
     phrasings: dict[str, Counter[str]] = {}
     for question in questions:
-        shown = " ".join(question.split())
+        # Rows logged before questions were cleaned on the way in may hold control characters.
+        shown = printable(question)
         phrasings.setdefault(normalise(question), Counter())[shown] += 1
     totals = {key: sum(counter.values()) for key, counter in phrasings.items()}
     # sorted() is stable, so equally frequent phrasings stay most recent first.

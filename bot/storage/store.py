@@ -19,6 +19,7 @@ from typing import TypeVar
 from bot.storage.database import Database, Opened, describe, open_database
 from bot.storage.grouping import group_questions
 from bot.storage.model import Stats, StorageError, UnansweredGroup, as_utc, utcnow
+from bot.storage.text import printable
 from knowledge.text import MAX_QUESTION_CHARS
 
 T = TypeVar("T")
@@ -125,7 +126,7 @@ class Store:
     ) -> bool:
         row = (
             self._epoch(self._clock()),
-            question[:MAX_QUESTION_CHARS],
+            printable(question, MAX_QUESTION_CHARS),
             str(decision),
             entry_id,
             float(score),
@@ -188,7 +189,10 @@ class Store:
             return failed
         try:
             result = await self._run(functools.partial(work, database))
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError, OverflowError) as exc:
+            # ValueError and OverflowError are what sqlite3 raises for a value it cannot bind
+            # (text that is not encodable as UTF-8, an integer beyond 64 bits): data problems
+            # like the others, so they are logged rather than raised.
             self._last_write_ok = False
             self._errors.log(logging.ERROR, f"{what} not recorded: {describe(exc)}")
             return failed
