@@ -64,6 +64,13 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
     ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             return  # the check already told the user why
+        if interaction.type is discord.InteractionType.autocomplete:
+            # Discord accepts only choices in reply to an autocomplete; an apology message
+            # would be refused. Offer none and log the cause.
+            log.warning("autocomplete %s failed: %s", interaction.id, error)
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+            return
         await report_failure(interaction, getattr(error, "original", error))
 
 

@@ -18,6 +18,7 @@ MAX_QUESTION_TOKENS = 64
 # Discord markup that carries no meaning for matching: user, role and channel mentions,
 # custom emoji, timestamps and slash-command mentions.
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:\d+(?::\w)?|/[\w -]+:\d+)>")
+_WHITESPACE = re.compile(r"\s")
 _INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cs", "Cn"})
 _COMBINING = frozenset({"Mn", "Me"})
 _END_OF_LATIN = 0x0250
@@ -39,7 +40,8 @@ def normalise(text: str) -> str:
     other combining marks and invisible format characters (zero-width spaces, direction
     marks) are dropped, and punctuation becomes a word break.
     """
-    text = strip_discord_markup(text[:MAX_QUESTION_CHARS])
+    # Line breaks and tabs separate words; they must not vanish with the other controls.
+    text = _WHITESPACE.sub(" ", strip_discord_markup(text[:MAX_QUESTION_CHARS]))
     kept: list[str] = []
     for ch in unicodedata.normalize("NFKD", text):
         category = unicodedata.category(ch)

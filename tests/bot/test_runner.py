@@ -10,29 +10,15 @@ import sys
 from pathlib import Path
 
 from discord_double import DiscordDouble
+from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
 
-LAUNCHER = Path(__file__).parents[1] / "support" / "launch_bot.py"
-PROJECT_ROOT = Path(__file__).parents[2]
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 
 
 async def start_bot_process(
     double: DiscordDouble, tmp_path: Path, faq_dir: Path, **settings: str
 ) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "DISCORD_TOKEN": double.token,
-        "FAQBOT_TEST_API_BASE": double.api_base,
-        "FAQBOT_TEST_GATEWAY": double.gateway_url,
-        "FAQBOT_FAQ_DIR": str(faq_dir),
-        "FAQBOT_DATABASE": str(tmp_path / "data" / "faqbot.sqlite3"),
-        "FAQBOT_HEALTH_FILE": str(tmp_path / "data" / "health.json"),
-        "FAQBOT_DEV_GUILD_ID": double.world.guild_id,
-        "FAQBOT_ASK_RATE": "100000",
-        "FAQBOT_BURST_SECONDS": "0",
-        **settings,
-    }
+    env = bot_environment(double, tmp_path, faq_dir, **settings)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(LAUNCHER),

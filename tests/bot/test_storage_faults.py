@@ -36,14 +36,13 @@ from typing import Any
 import pytest
 from discord_double import DiscordDouble, running_bot
 from discord_double.payloads import Payload
+from support.bot_process import LAUNCHER, bot_environment
 
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.storage import Store
 from knowledge.loader import load_knowledge_base
 
-PROJECT_ROOT = Path(__file__).parents[2]
-LAUNCHER = PROJECT_ROOT / "tests" / "support" / "launch_bot.py"
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
@@ -96,19 +95,7 @@ async def start_bot_process(
 
     Output goes to a file, not a pipe: a pipe nobody reads would stall a chatty bot.
     """
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "DISCORD_TOKEN": double.token,
-        "FAQBOT_TEST_API_BASE": double.api_base,
-        "FAQBOT_TEST_GATEWAY": double.gateway_url,
-        "FAQBOT_FAQ_DIR": str(faq_dir),
-        "FAQBOT_DATABASE": str(tmp_path / "data" / "faqbot.sqlite3"),
-        "FAQBOT_HEALTH_FILE": str(tmp_path / "data" / "health.json"),
-        "FAQBOT_DEV_GUILD_ID": double.world.guild_id,
-        "FAQBOT_ASK_RATE": "100000",
-        "FAQBOT_BURST_SECONDS": "0",
-    }
+    env = bot_environment(double, tmp_path, faq_dir)
     with (tmp_path / f"bot-run-{run}.log").open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable,

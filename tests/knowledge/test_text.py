@@ -41,3 +41,7 @@ def test_words_stems_plurals_and_drops_possessive_s() -> None:
 def test_long_input_is_capped_in_characters_and_words() -> None:
     assert len(normalise("a" * 10_000)) == MAX_QUESTION_CHARS
     assert len(words("word " * 1_000)) == MAX_QUESTION_TOKENS
+
+
+def test_line_breaks_and_tabs_separate_words() -> None:
+    assert normalise("who funds\nthe\tajccbc\r\n?") == "who funds the ajccbc"

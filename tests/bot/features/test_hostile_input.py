@@ -328,13 +328,6 @@ async def test_a_malformed_autocomplete_gets_at_most_25_choices(
     discord_double.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FaqTree.on_error (bot/client.py, not this suite's to change) answers the "
-    "AppCommandError that discord.py raises for an autocomplete with no focused option with "
-    "report_failure's message (type 4), which Discord refuses for an autocomplete; it should "
-    "answer autocomplete([]) instead",
-)
 async def test_an_autocomplete_with_no_focused_option_gets_an_empty_choice_list(
     bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
 ) -> None:
