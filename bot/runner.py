@@ -53,11 +53,8 @@ def command_sync(args: argparse.Namespace) -> int:
 
 
 async def _sync_once(settings: Settings, token: Secret) -> int:
-    _quiet_voice_warnings()
-    try:
-        bot = FaqBot(settings)
-    except KnowledgeError as error:
-        print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+    bot = _make_bot(settings)
+    if bot is None:
         return EXIT_FAILED
     async with bot:
         try:
@@ -69,18 +66,21 @@ async def _sync_once(settings: Settings, token: Secret) -> int:
     return EXIT_OK
 
 
-def _quiet_voice_warnings() -> None:
+def _make_bot(settings: Settings) -> FaqBot | None:
+    """The bot, or None after saying (in a few lines) why the FAQ cannot be served."""
     # discord.py warns at start-up that voice libraries are missing; this bot has no voice.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
+    try:
+        return FaqBot(settings)
+    except KnowledgeError as error:
+        print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+        return None
 
 
 async def _run_until_stopped(settings: Settings, token: Secret) -> int:
-    _quiet_voice_warnings()
-    try:
-        bot = FaqBot(settings)
-    except KnowledgeError as error:
-        print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+    bot = _make_bot(settings)
+    if bot is None:
         return EXIT_FAILED
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
