@@ -124,3 +124,28 @@ async def test_an_unreachable_discord_is_one_line_not_a_traceback(tmp_path: Path
     assert process.returncode == 1
     assert stderr.decode().startswith("faqbot: cannot reach Discord")
     assert "Traceback" not in stderr.decode()
+
+
+async def test_a_broken_faq_at_start_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "broken.yaml").write_text("topic: broken\nentries:\n\t- id: x\n")
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DISCORD_TOKEN": "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "FAQBOT_FAQ_DIR": str(faq),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert "faq/broken.yaml:3:1: tab in indentation; use spaces" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
