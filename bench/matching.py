@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import os
 import platform
 import random
 import statistics
@@ -24,6 +25,16 @@ from knowledge.model import Entry, KnowledgeBase, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def percentile(samples: Sequence[float], p: float) -> float:
@@ -144,7 +155,7 @@ def main() -> None:
         )
 
     print(
-        f"Machine: {platform.processor() or platform.machine()}, {platform.system()}, "
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()}, "
         f"Python {platform.python_version()}"
     )
     print(

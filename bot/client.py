@@ -8,6 +8,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -28,6 +29,7 @@ COMMAND_HASH_FILE = "commands.sha256"
 # discord.py names the tasks that run handlers; these are the ones answering someone.
 IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item", "discord.py: on_message")
 SHUTDOWN_GRACE_SECONDS = 5.0
+HTTP_CONNECTIONS = 32
 
 
 def intents() -> discord.Intents:
@@ -84,6 +86,9 @@ class FaqBot(commands.AutoShardedBot):
         if settings.shard_ids is not None:
             shard_options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
+            # Bounded: a burst of answers reuses a few dozen keep-alive connections instead of
+            # opening (and then pooling) one per concurrent request.
+            connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=intents(),
