@@ -192,9 +192,11 @@ def command_check(args: argparse.Namespace) -> int:
         print(problem)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
-    entries = len(result.knowledge_base.entries) if result.knowledge_base else 0
-    verdict = "OK" if errors == 0 else "FAILED"
-    print(f"{verdict}: {entries} entries, {errors} error(s), {warnings} warning(s)")
+    if result.knowledge_base is not None:
+        entries = len(result.knowledge_base.entries)
+        print(f"OK: {entries} entries, {errors} error(s), {warnings} warning(s)")
+    else:
+        print(f"FAILED: {errors} error(s), {warnings} warning(s); the FAQ cannot be loaded")
     if errors or (args.strict and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK

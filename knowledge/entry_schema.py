@@ -43,8 +43,12 @@ class TopicFileValidator:
         self._display = display
         self._stem = stem
         self.problems: list[Problem] = []
+        # Ids of every entry written in the file, valid or not: another entry's `related`
+        # pointing at an entry with a mistake is not a second mistake.
+        self.declared_ids: set[str] = set()
 
-    def entries(self) -> list[Entry]:
+    def entries(self) -> list[tuple[int, Entry]]:
+        """The valid entries, each with its position in the file's `entries` list."""
         data = self._doc.data
         if data is None:
             self._error((), "file is empty; expected 'topic' and 'entries' keys")
@@ -66,9 +70,11 @@ class TopicFileValidator:
             return []
         entries = []
         for index, raw in enumerate(raw_entries):
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                self.declared_ids.add(raw["id"])
             entry = self._entry(raw, ("entries", index))
             if entry is not None:
-                entries.append(entry)
+                entries.append((index, entry))
         return entries
 
     def position(self, path: ValuePath) -> tuple[int, int]:

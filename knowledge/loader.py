@@ -61,6 +61,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     files = sorted(p for p in faq_dir.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
     problems: list[Problem] = []
     located: list[tuple[Entry, _Location]] = []
+    declared_ids: set[str] = set()
     vocabulary = Vocabulary()
     digest = hashlib.sha256()
     topic_files = 0
@@ -85,12 +86,13 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
             continue
         topic_files += 1
         validator = TopicFileValidator(document, display, path.stem)
-        for index, entry in enumerate(validator.entries()):
+        for index, entry in validator.entries():
             located.append((entry, _Location(display, document, ("entries", index))))
+        declared_ids |= validator.declared_ids
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
         problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
-    problems.extend(_cross_file_problems(located))
+    problems.extend(_cross_file_problems(located, declared_ids))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     if any(p.is_error for p in problems):
         return LoadResult(None, tuple(problems))
@@ -133,7 +135,9 @@ class _Location:
         return f"{self.display}:{self.document.position(self.path)[0]}"
 
 
-def _cross_file_problems(located: list[tuple[Entry, _Location]]) -> list[Problem]:
+def _cross_file_problems(
+    located: list[tuple[Entry, _Location]], declared_ids: set[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     first_seen: dict[str, _Location] = {}
     phrase_owner: dict[str, str] = {}
@@ -173,7 +177,7 @@ def _cross_file_problems(located: list[tuple[Entry, _Location]]) -> list[Problem
         for index, related_id in enumerate(entry.related):
             if related_id == entry.id:
                 message = f"entry '{entry.id}': 'related' lists the entry itself"
-            elif related_id not in first_seen:
+            elif related_id not in first_seen and related_id not in declared_ids:
                 message = f"entry '{entry.id}': related id '{related_id}' does not exist"
             else:
                 continue

@@ -65,7 +65,9 @@ def test_check_exits_1_listing_every_error(tmp_path: Path) -> None:
     assert run.stdout.count(": ") >= 3
     assert "a.yaml:1:8: 'topic' must equal the file name 'a'" in run.stdout
     assert "c.yaml:1:1: expected a mapping" in run.stdout
-    assert run.stdout.splitlines()[-1] == "FAILED: 0 entries, 3 error(s), 0 warning(s)"
+    assert (
+        run.stdout.splitlines()[-1] == "FAILED: 3 error(s), 0 warning(s); the FAQ cannot be loaded"
+    )
 
 
 def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:

@@ -231,3 +231,30 @@ def test_the_shipped_faq_loads_cleanly() -> None:
 def test_entry_helper_keeps_lines_stable() -> None:
     # The expected line numbers above assume this layout of a generated entry.
     assert entry().splitlines()[3] == "    answer: An answer."
+
+
+def test_an_invalid_entry_does_not_shift_where_later_problems_point(faq: Path) -> None:
+    write(
+        faq,
+        "a.yaml",
+        topic_file(
+            "a",
+            entry("broken", "Broken?", answer="''"),
+            entry("second", "Second question?", related="[missing-id]"),
+        ),
+    )
+    assert errors_of(faq) == [
+        "faq/a.yaml:6:13: entry 'broken': 'answer' must be non-empty text",
+        "faq/a.yaml:21:15: entry 'second': related id 'missing-id' does not exist",
+    ]
+
+
+def test_related_ids_naming_an_entry_with_a_mistake_are_not_a_second_error(faq: Path) -> None:
+    write(
+        faq,
+        "a.yaml",
+        topic_file(
+            "a", entry("broken", "Broken?", answer="''"), entry("second", related="[broken]")
+        ),
+    )
+    assert errors_of(faq) == ["faq/a.yaml:6:13: entry 'broken': 'answer' must be non-empty text"]
