@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rapidfuzz import process
+
 from knowledge.entry_schema import TopicFileValidator
 from knowledge.model import Entry, KnowledgeBase, Vocabulary
 from knowledge.problems import Problem, Severity
@@ -178,7 +180,11 @@ def _cross_file_problems(
             if related_id == entry.id:
                 message = f"entry '{entry.id}': 'related' lists the entry itself"
             elif related_id not in first_seen and related_id not in declared_ids:
-                message = f"entry '{entry.id}': related id '{related_id}' does not exist"
+                hint = process.extractOne(related_id, list(first_seen), score_cutoff=80)
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                message = (
+                    f"entry '{entry.id}': related id '{related_id}' does not exist{suggestion}"
+                )
             else:
                 continue
             problems.append(where.problem(("related", index), message))

@@ -258,3 +258,15 @@ def test_related_ids_naming_an_entry_with_a_mistake_are_not_a_second_error(faq: 
         ),
     )
     assert errors_of(faq) == ["faq/a.yaml:6:13: entry 'broken': 'answer' must be non-empty text"]
+
+
+def test_a_misspelt_related_id_gets_a_suggestion(faq: Path) -> None:
+    write(
+        faq,
+        "a.yaml",
+        topic_file("a", entry("tsubame-status"), entry("b", related="[tsubame-stauts]")),
+    )
+    assert errors_of(faq) == [
+        "faq/a.yaml:21:15: entry 'b': related id 'tsubame-stauts' does not exist; "
+        "did you mean 'tsubame-status'?"
+    ]
