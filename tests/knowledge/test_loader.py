@@ -264,7 +264,7 @@ def test_a_misspelt_related_id_gets_a_suggestion(faq: Path) -> None:
     write(
         faq,
         "a.yaml",
-        topic_file("a", entry("tsubame-status"), entry("b", related="[tsubame-stauts]")),
+        topic_file("a", entry("tsubame-status"), entry("b", "Q?", related="[tsubame-stauts]")),
     )
     assert errors_of(faq) == [
         "faq/a.yaml:21:15: entry 'b': related id 'tsubame-stauts' does not exist; "
