@@ -1,6 +1,6 @@
 """Match a free-text question to FAQ entries: answer, suggest, or admit it isn't covered.
 
-How a question is scored (see ``docs`` in the README for the measurements behind it):
+How a question is scored (the README's "How matching works" has the measurements behind it):
 
 1. Words are normalised (``knowledge.text``); a word the FAQ never uses is corrected to the
    closest FAQ word when rapidfuzz finds a near-identical one ("tsubam" -> "tsubame"); then
@@ -171,16 +171,13 @@ class Matcher:
         self._entries = knowledge_base.entries
         self._synonyms = _SynonymFolder(knowledge_base.vocabulary.synonym_groups)
 
-        raw_phrases = [
-            (index, words(phrase))
-            for index, entry in enumerate(self._entries)
-            for phrase in entry.phrases
-        ]
         phrase_tokens: list[tuple[int, list[str]]] = []
         surface_words: set[str] = set(self._synonyms.words)
-        for index, raw in raw_phrases:
-            surface_words.update(raw)
-            phrase_tokens.append((index, self._synonyms.fold(raw)))
+        for index, entry in enumerate(self._entries):
+            for phrase in entry.phrases:
+                raw = words(phrase)
+                surface_words.update(raw)
+                phrase_tokens.append((index, self._synonyms.fold(raw)))
 
         entry_tokens: list[set[str]] = [set() for _ in self._entries]
         for index, folded in phrase_tokens:
@@ -198,10 +195,11 @@ class Matcher:
         self._phrase_postings: dict[str, list[int]] = defaultdict(list)
         for index, folded in phrase_tokens:
             unique = frozenset(folded)
-            self._phrase_postings_add(unique, len(self._phrases))
+            for token in unique:
+                self._phrase_postings[token].append(len(self._phrases))
             self._phrases.append(_Phrase(index, unique, sum(self._weight(t) for t in unique)))
         self._entry_tokens = [frozenset(tokens) for tokens in entry_tokens]
-        # A word in more phrases than this is "common" (see _candidate_phrases). Small FAQs
+        # A word in more phrases than this is "common" (see _matched_weight_by_phrase). Small FAQs
         # never reach it, so there every phrase sharing any word with the question is scored.
         self._selective_posting = max(500, len(self._phrases) // 50)
         self._common_postings = {
@@ -218,14 +216,6 @@ class Matcher:
                 self._correctable[w[0]].append(w)
         self._known_words = surface_words
         self._questions = [normalise(e.question) for e in self._entries]
-
-    def _typo_cutoff(self, word: str) -> float:
-        t = self.thresholds
-        return t.typo_ratio if len(word) > 5 else t.typo_ratio_short
-
-    def _phrase_postings_add(self, tokens: frozenset[str], phrase_index: int) -> None:
-        for token in tokens:
-            self._phrase_postings[token].append(phrase_index)
 
     def _weight(self, token: str) -> float:
         if token in FUNCTION_WORDS:
@@ -247,7 +237,8 @@ class Matcher:
             ):
                 corrected.append(token)
                 continue
-            cutoff = self._typo_cutoff(token)
+            t = self.thresholds
+            cutoff = t.typo_ratio if len(token) > 5 else t.typo_ratio_short
             # People rarely mistype a word's first letter, while a different first letter
             # is often a different word ("apcert" is not "jpcert"): require it to match.
             hit = process.extractOne(
