@@ -1,0 +1,89 @@
+"""Settings: read in one place, from the environment over .env, with one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Secret, Settings, load_settings, require_token
+
+TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def test_defaults_apply_when_nothing_is_set(tmp_path: Path) -> None:
+    settings = load_settings({}, dotenv=tmp_path / "missing.env")
+    assert settings == Settings()
+    assert settings.token is None
+
+
+def test_every_setting_is_read_from_the_prefixed_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "FAQBOT_FAQ_DIR": "/srv/faq",
+            "FAQBOT_DATABASE": "/data/x.sqlite3",
+            "FAQBOT_DEV_GUILD_ID": "123",
+            "FAQBOT_LOG_LEVEL": "debug",
+            "FAQBOT_LOG_FORMAT": "JSON",
+            "FAQBOT_ASK_RATE": "2",
+            "FAQBOT_ASK_PER_SECONDS": "7.5",
+            "FAQBOT_BURST_SECONDS": "0",
+            "FAQBOT_RETENTION_DAYS": "30",
+            "FAQBOT_RELOAD_SECONDS": "1",
+            "FAQBOT_HEALTH_FILE": "/tmp/h.json",
+            "FAQBOT_SHARD_COUNT": "4",
+            "FAQBOT_SHARD_IDS": "1, 3",
+        },
+        dotenv=None,
+    )
+    assert settings.faq_dir == Path("/srv/faq")
+    assert settings.database == Path("/data/x.sqlite3")
+    assert settings.dev_guild_id == 123
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    assert (settings.ask_rate, settings.ask_per_seconds, settings.burst_seconds) == (2, 7.5, 0)
+    assert (settings.retention_days, settings.reload_seconds) == (30, 1.0)
+    assert settings.health_file == Path("/tmp/h.json")
+    assert (settings.shard_count, settings.shard_ids) == (4, (1, 3))
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"# comment\nexport DISCORD_TOKEN='{TOKEN}'\nFAQBOT_LOG_LEVEL=ERROR\n")
+    settings = load_settings({"FAQBOT_LOG_LEVEL": "WARNING"}, dotenv=dotenv)
+    assert settings.log_level == "WARNING"
+    assert settings.token is not None
+    assert settings.token.reveal() == TOKEN
+
+
+def test_the_token_can_come_from_a_secret_file(tmp_path: Path) -> None:
+    secret = tmp_path / "discord_token"
+    secret.write_text(TOKEN + "\n")
+    settings = load_settings({"DISCORD_TOKEN_FILE": str(secret)}, dotenv=None)
+    assert require_token(settings).reveal() == TOKEN
+
+
+def test_the_token_never_shows_in_reprs() -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN}, dotenv=None)
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings.token)
+    assert repr(Secret(TOKEN)) == "Secret('********')"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({}, "no Discord token"),
+        ({"DISCORD_TOKEN": "abc"}, "DISCORD_TOKEN is malformed"),
+        ({"DISCORD_TOKEN_FILE": "/nonexistent/token"}, "cannot read DISCORD_TOKEN_FILE"),
+        ({"FAQBOT_ASK_RATE": "many"}, "FAQBOT_ASK_RATE must be a whole number"),
+        ({"FAQBOT_BURST_SECONDS": "-1"}, "FAQBOT_BURST_SECONDS must not be negative"),
+        ({"FAQBOT_LOG_FORMAT": "xml"}, "FAQBOT_LOG_FORMAT must be 'text' or 'json'"),
+        ({"FAQBOT_SHARD_IDS": "0"}, "FAQBOT_SHARD_IDS needs FAQBOT_SHARD_COUNT"),
+        ({"FAQBOT_SHARD_COUNT": "2", "FAQBOT_SHARD_IDS": "2"}, "between 0 and 1"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        require_token(load_settings(environ, dotenv=None))
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
