@@ -149,3 +149,27 @@ async def test_a_broken_faq_at_start_is_reported_with_file_and_line(tmp_path: Pa
     assert process.returncode == 1
     assert "faq/broken.yaml:3:1: tab in indentation; use spaces" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_faqbot_sync_uploads_the_commands_globally_and_exits(
+    discord_double: DiscordDouble, tmp_path: Path, faq_dir: Path
+) -> None:
+    env = bot_environment(discord_double, tmp_path, faq_dir)
+    del env["FAQBOT_DEV_GUILD_ID"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(LAUNCHER),
+        "sync",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    put = await discord_double.wait_for_request(
+        "PUT", "/applications/{application_id}/commands", timeout=30
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert sorted(c["name"] for c in put.body) == ["ask", "faq-admin", "topics"]
+    assert (tmp_path / "data" / "commands.sha256").is_file()
+    assert not any(r.path == "/gateway/bot" for r in discord_double.requests)

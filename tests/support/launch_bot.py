@@ -1,4 +1,4 @@
-"""Run `faqbot run` in this process with discord.py pointed at a Discord API double.
+"""Run `faqbot` (default: `run`) in this process with discord.py pointed at a Discord API double.
 
 Used by tests that need the bot as a real subprocess (signals, SIGKILL). Exactly the two
 settings the in-process tests change are changed here, from environment variables:
@@ -19,4 +19,4 @@ from bot.cli import main
 if __name__ == "__main__":
     discord.http.Route.BASE = os.environ["FAQBOT_TEST_API_BASE"]
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["FAQBOT_TEST_GATEWAY"])
-    sys.exit(main(["run", *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:] or ["run"]))
