@@ -106,7 +106,14 @@ class Ask(commands.Cog):
             if await self._just_answered(interaction, question):
                 return
             await send_answer(interaction, picked)
-            await self._record(question, "answer", picked.id, 1.0, interaction.guild_id, "slash")
+            await self.bot.store.record_question(
+                question=question,
+                decision=Decision.ANSWER.value,
+                entry_id=picked.id,
+                score=1.0,
+                guild_id=interaction.guild_id,
+                source="slash",
+            )
             return
         result = matcher.match(question)
         if result.entry is not None:
@@ -232,25 +239,11 @@ class Ask(commands.Cog):
             )
 
     async def _record_result(self, result: MatchResult, guild_id: int | None, source: str) -> bool:
-        entry_id = result.entry.id if result.entry else None
-        return await self._record(
-            result.question, result.decision.value, entry_id, result.score, guild_id, source
-        )
-
-    async def _record(
-        self,
-        question: str,
-        decision: str,
-        entry_id: str | None,
-        score: float,
-        guild_id: int | None,
-        source: str,
-    ) -> bool:
         return await self.bot.store.record_question(
-            question=question,
-            decision=decision,
-            entry_id=entry_id,
-            score=score,
+            question=result.question,
+            decision=result.decision.value,
+            entry_id=result.entry.id if result.entry else None,
+            score=result.score,
             guild_id=guild_id,
             source=source,
         )
