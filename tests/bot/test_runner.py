@@ -69,86 +69,65 @@ async def test_sigterm_mid_traffic_finishes_answers_and_exits_zero(
     assert not (tmp_path / "data" / "health.json").exists(), "a clean stop removes the heartbeat"
 
 
-async def test_a_missing_token_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+VALID_LOOKING_TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+async def finished_run(
+    tmp_path: Path, env: dict[str, str], *, launcher: bool = False
+) -> tuple[int, str, str]:
+    """`python -m bot` (or the double's launcher) run to its end: exit code, stdout, stderr."""
+    program = [str(LAUNCHER)] if launcher else ["-m", "bot"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bot",
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT)},
+        *program,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT), **env},
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
-    assert stdout == b""
-    assert stderr.decode().count("\n") == 1
-    assert stderr.decode().startswith("faqbot: no Discord token")
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_a_missing_token_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    code, stdout, stderr = await finished_run(tmp_path, {})
+    assert code == 2
+    assert stdout == ""
+    assert stderr.count("\n") == 1
+    assert stderr.startswith("faqbot: no Discord token")
 
 
 async def test_a_malformed_token_never_appears_in_the_output(tmp_path: Path) -> None:
     secret = "not-a-token-but-secret"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT), "DISCORD_TOKEN": secret},
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
-    assert "malformed" in stderr.decode()
-    assert secret not in (stdout + stderr).decode()
+    code, stdout, stderr = await finished_run(tmp_path, {"DISCORD_TOKEN": secret})
+    assert code == 2
+    assert "malformed" in stderr
+    assert secret not in stdout + stderr
 
 
 async def test_an_unreachable_discord_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "DISCORD_TOKEN": "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "DISCORD_TOKEN": VALID_LOOKING_TOKEN,
         "FAQBOT_TEST_API_BASE": "http://127.0.0.1:9/api/v10",  # the discard port: closed
         "FAQBOT_TEST_GATEWAY": "ws://127.0.0.1:9/",
         "FAQBOT_DATABASE": str(tmp_path / "faqbot.sqlite3"),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(LAUNCHER),
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 1
-    assert stderr.decode().startswith("faqbot: cannot reach Discord")
-    assert "Traceback" not in stderr.decode()
+    code, _, stderr = await finished_run(tmp_path, env, launcher=True)
+    assert code == 1
+    assert stderr.startswith("faqbot: cannot reach Discord")
+    assert "Traceback" not in stderr
 
 
 async def test_a_broken_faq_at_start_is_reported_with_file_and_line(tmp_path: Path) -> None:
     faq = tmp_path / "faq"
     faq.mkdir()
     (faq / "broken.yaml").write_text("topic: broken\nentries:\n\t- id: x\n")
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "DISCORD_TOKEN": "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB",
-        "FAQBOT_FAQ_DIR": str(faq),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 1
-    assert "faq/broken.yaml:3:1: tab in indentation; use spaces" in stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    env = {"DISCORD_TOKEN": VALID_LOOKING_TOKEN, "FAQBOT_FAQ_DIR": str(faq)}
+    code, _, stderr = await finished_run(tmp_path, env)
+    assert code == 1
+    assert "faq/broken.yaml:3:1: tab in indentation; use spaces" in stderr
+    assert "Traceback" not in stderr
 
 
 async def test_faqbot_sync_uploads_the_commands_globally_and_exits(
