@@ -216,6 +216,7 @@ class Matcher:
                 self._correctable[w[0]].append(w)
         self._known_words = surface_words
         self._questions = [normalise(e.question) for e in self._entries]
+        self._position = {e.id: i for i, e in enumerate(self._entries)}
 
     def _weight(self, token: str) -> float:
         if token in FUNCTION_WORDS:
@@ -375,7 +376,7 @@ class Matcher:
             return self._default_choices(limit)
         scores: dict[int, float] = {}
         for candidate in self.rank(partial, limit=limit):
-            scores[self._index_of(candidate.entry)] = candidate.score
+            scores[self._position[candidate.entry.id]] = candidate.score
         # The last word is usually half-typed ("what is tsu"): partial string similarity
         # against the questions catches what word-level ranking cannot yet see.
         last_word = typed.rsplit(" ", 1)[-1]
@@ -389,9 +390,6 @@ class Matcher:
             scores[index] = max(scores.get(index, 0.0), similarity_score)
         ordered = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         return [self._entries[i] for i, _ in ordered[:limit]]
-
-    def _index_of(self, entry: Entry) -> int:
-        return self._entries.index(entry)
 
     def _default_choices(self, limit: int) -> list[Entry]:
         """Before anything is typed: the first questions of each topic, taking turns."""

@@ -49,13 +49,19 @@ class KnowledgeBase:
     # so an operator can tell which edit is serving.
     version: str = ""
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _by_question: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Frozen, so the lookup table is set once here and never changes afterwards.
+        # Frozen, so the lookup tables are set once here and never change afterwards.
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        object.__setattr__(self, "_by_question", {e.question: e for e in self.entries})
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def asking(self, question: str) -> Entry | None:
+        """The entry whose canonical question is exactly ``question`` (an autocomplete pick)."""
+        return self._by_question.get(question)
 
     @property
     def topics(self) -> tuple[str, ...]:

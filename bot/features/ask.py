@@ -101,7 +101,7 @@ class Ask(commands.Cog):
         question = printable(question)
         matcher = self.bot.knowledge.current
         # A picked autocomplete choice sends the entry's question verbatim: answer that entry.
-        picked = next((e for e in matcher.knowledge_base.entries if e.question == question), None)
+        picked = matcher.knowledge_base.asking(question)
         if picked is not None:
             if await self._just_answered(interaction, question):
                 return
