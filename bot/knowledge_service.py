@@ -25,6 +25,7 @@ from pathlib import Path
 from knowledge.loader import display_path, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.problems import Problem
+from knowledge.semantic import PhraseEmbeddings, shared_phrase_embeddings
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +85,19 @@ class KnowledgeService:
         self,
         faq_dir: Path,
         *,
+        embeddings: PhraseEmbeddings | None = None,
         settle: float = SETTLE_SECONDS,
         settle_limit: float = SETTLE_LIMIT_SECONDS,
     ) -> None:
         self.faq_dir = faq_dir
+        # The semantic stage is part of every matcher the bot serves; ModelError propagates.
+        self._embeddings = embeddings if embeddings is not None else shared_phrase_embeddings()
         self.settle = settle
         self.settle_limit = settle_limit
         result = load_knowledge_base(faq_dir)
         if result.knowledge_base is None:
             raise KnowledgeError("\n".join(str(p) for p in result.errors))
-        self.current = Matcher(result.knowledge_base)
+        self.current = Matcher(result.knowledge_base, embeddings=self._embeddings)
         self._seen = _fingerprint(faq_dir)
         self._lock = asyncio.Lock()
 
@@ -122,7 +126,10 @@ class KnowledgeService:
                 for problem in result.errors:
                     log.error("FAQ edit refused, still serving %s: %s", self.version, problem)
                 return ReloadOutcome(False, self.version, result.problems)
-            matcher = await asyncio.to_thread(Matcher, result.knowledge_base)
+            # Off the event loop: a reload embeds the phrases it has not seen before.
+            matcher = await asyncio.to_thread(
+                Matcher, result.knowledge_base, embeddings=self._embeddings
+            )
             changed = result.knowledge_base.version != self.version
             self.current = matcher
             if changed:

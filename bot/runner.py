@@ -16,6 +16,7 @@ from bot.config import ConfigError, Secret, Settings, load_settings, require_tok
 from bot.knowledge_service import KnowledgeError
 from bot.logs import configure_logging
 from knowledge import cli as knowledge_cli
+from knowledge.embedding import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ def _make_bot(settings: Settings) -> FaqBot | None:
         return FaqBot(settings)
     except KnowledgeError as error:
         print(f"faqbot: the FAQ has errors:\n{error}", file=sys.stderr)
+        return None
+    except ModelError as error:
+        # Never a silent fall-back to lexical matching: the model is part of the product.
+        print(f"faqbot: {error}", file=sys.stderr)
         return None
 
 

@@ -13,11 +13,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.evaluation import EvaluationSetError, evaluate, read_evaluation_set
+from knowledge.embedding import ModelError, SentenceEncoder
+from knowledge.evaluation import (
+    EvaluationReport,
+    EvaluationSetError,
+    evaluate,
+    read_evaluation_set,
+)
 from knowledge.loader import FAQ_DIR_ENV, LoadResult, default_faq_dir, load_knowledge_base
-from knowledge.matching import Decision, Matcher, MatchResult
-from knowledge.model import Entry
+from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
+from knowledge.model import Entry, KnowledgeBase
 from knowledge.quality import confusable_entries
+from knowledge.semantic import PhraseEmbeddings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -25,6 +32,10 @@ EXIT_USAGE = 2
 DEFAULT_EVAL_FILES = (Path("tests/data/eval.yaml"),)
 
 Handler = Callable[[argparse.Namespace], int]
+HELP_TEXT = (
+    "Ask a question about Japan–UK–ASEAN cyber cooperation in your own words, for example "
+    "'what is the TSUBAME project?'. A number picks a suggestion; 'quit' ends."
+)
 
 
 def build_parser() -> tuple[
@@ -45,6 +56,11 @@ def build_parser() -> tuple[
     ask = commands.add_parser("ask", help="answer one question, or one per line from stdin")
     ask.add_argument("question", help="the question, or - to read one question per line")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the scores of the top entries, the words matched and why the decision",
+    )
     ask.set_defaults(handler=command_ask)
 
     chat = commands.add_parser("chat", help="ask questions interactively in the terminal")
@@ -58,6 +74,26 @@ def build_parser() -> tuple[
     ev = commands.add_parser("eval", help="measure matching on an evaluation set")
     ev.add_argument("files", nargs="*", type=Path, help="evaluation YAML files")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.add_argument(
+        "--min-top1", type=float, metavar="RATE", help="fail if top-1 accuracy is below RATE"
+    )
+    ev.add_argument(
+        "--min-answered",
+        type=float,
+        metavar="RATE",
+        help="fail if the share of in-scope questions answered right is below RATE",
+    )
+    ev.add_argument(
+        "--max-oos",
+        type=float,
+        metavar="RATE",
+        help="fail if more than RATE of out-of-scope questions get an answer",
+    )
+    ev.add_argument(
+        "--lexical-only",
+        action="store_true",
+        help="measure the lexical stage alone, without the embedding model (for comparison)",
+    )
     ev.set_defaults(handler=command_eval)
     return parser, commands
 
@@ -86,12 +122,28 @@ def faq_dir(args: argparse.Namespace) -> Path:
 
 
 def load_or_report(args: argparse.Namespace, out: TextIO = sys.stderr) -> Matcher | None:
-    """The matcher over the FAQ, or None after printing why the FAQ cannot load."""
+    """The matcher over the FAQ, or None after printing why the FAQ or the model cannot load."""
     result = load_knowledge_base(faq_dir(args))
     if result.knowledge_base is None:
         print_problems(result, out)
         return None
-    return Matcher(result.knowledge_base)
+    return build_matcher(
+        result.knowledge_base, out, lexical_only=getattr(args, "lexical_only", False)
+    )
+
+
+def build_matcher(
+    knowledge_base: KnowledgeBase, out: TextIO = sys.stderr, *, lexical_only: bool = False
+) -> Matcher | None:
+    """The hybrid matcher, or None after printing in one line why the model cannot load."""
+    if lexical_only:
+        return Matcher(knowledge_base)
+    try:
+        embeddings = PhraseEmbeddings(SentenceEncoder())
+    except ModelError as exc:
+        print(f"error: {exc}", file=out)
+        return None
+    return Matcher(knowledge_base, embeddings=embeddings)
 
 
 def print_problems(result: LoadResult, out: TextIO) -> None:
@@ -106,9 +158,16 @@ def command_ask(args: argparse.Namespace) -> int:
     if matcher is None:
         return EXIT_PROBLEMS
     questions = sys.stdin if args.question == "-" else [args.question]
+    # Every input line gets exactly one output line (JSON) or block, blank lines included,
+    # so output read beside input always lines up.
     for line in questions:
         question = line.rstrip("\n")
-        if args.question == "-" and not question.strip():
+        if args.explain:
+            explanation = matcher.explain(question)
+            if args.json:
+                print(json.dumps(explanation_as_json(explanation), ensure_ascii=False), flush=True)
+            else:
+                print(render_explanation(explanation, matcher.thresholds))
             continue
         result = matcher.match(question)
         if args.json:
@@ -125,7 +184,51 @@ def result_as_json(result: MatchResult) -> dict[str, object]:
         "id": result.entry.id if result.entry else None,
         "score": result.score,
         "candidates": [{"id": c.entry.id, "score": c.score} for c in result.candidates],
+        "small_talk": result.small_talk.id if result.small_talk else None,
     }
+
+
+def explanation_as_json(explanation: Explanation) -> dict[str, object]:
+    talk = explanation.small_talk
+    return {
+        **result_as_json(explanation.result),
+        "reason": explanation.reason,
+        "words": list(explanation.words),
+        "corrections": explanation.corrections,
+        "evidence": list(explanation.evidence),
+        "small_talk_score": talk.score if talk else None,
+        "ranked": [
+            {"id": c.entry.id, "score": c.score, "lexical": c.lexical, "semantic": c.semantic}
+            for c in explanation.ranked
+        ],
+    }
+
+
+def render_explanation(explanation: Explanation, thresholds: Thresholds) -> str:
+    t = thresholds
+    result = explanation.result
+    lines = [f"question: {result.question!r}", f"words:    {' '.join(explanation.words) or '-'}"]
+    if explanation.corrections:
+        fixed = ", ".join(f"{typed} -> {word}" for typed, word in explanation.corrections.items())
+        lines.append(f"typos:    {fixed}")
+    talk = explanation.small_talk
+    if talk is not None:
+        lines.append(f"small talk: '{talk.kind.id}' {talk.score:.2f} (threshold {t.small_talk})")
+    lines.append(
+        f"fused = {t.lexical_weight} × lexical + {t.semantic_weight} × semantic; "
+        f"answer ≥ {t.answer} with a lead ≥ {t.margin}, suggest ≥ {t.suggest}"
+    )
+    lines.append(f"  {'entry':34} {'fused':>6} {'lexical':>8} {'semantic':>9}")
+    for c in explanation.ranked[:5]:
+        lines.append(f"  {c.entry.id:34} {c.score:6.3f} {c.lexical:8.3f} {c.semantic:9.3f}")
+    if explanation.ranked:
+        lines.append(
+            f"evidence: {' '.join(explanation.evidence) or 'no entry word typed as written'}"
+        )
+    shown = result.entry.id if result.entry else ", ".join(c.entry.id for c in result.candidates)
+    lines.append(f"decision: {result.decision.value} {shown}".rstrip())
+    lines.append(f"because:  {explanation.reason}")
+    return "\n".join(lines)
 
 
 def render_entry(entry: Entry) -> str:
@@ -139,6 +242,8 @@ def render_entry(entry: Entry) -> str:
 def render_result(result: MatchResult, matcher: Matcher) -> str:
     if result.entry is not None:
         return render_entry(result.entry)
+    if result.small_talk is not None:
+        return result.small_talk.reply or HELP_TEXT
     if result.decision is Decision.SUGGEST:
         lines = ["Did you mean:"]
         lines += [f"  {i}. {c.entry.question}" for i, c in enumerate(result.candidates, 1)]
@@ -187,7 +292,10 @@ def command_check(args: argparse.Namespace) -> int:
     result = load_knowledge_base(directory)
     problems = list(result.problems)
     if result.knowledge_base is not None:
-        problems += confusable_entries(Matcher(result.knowledge_base), result.phrase_positions)
+        matcher = build_matcher(result.knowledge_base, sys.stdout)
+        if matcher is None:
+            return EXIT_PROBLEMS
+        problems += confusable_entries(matcher, result.phrase_positions)
     for problem in problems:
         print(problem)
     errors = sum(p.is_error for p in problems)
@@ -213,6 +321,9 @@ def command_eval(args: argparse.Namespace) -> int:
     except EvaluationSetError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
+    failures = [
+        f"{path}: {gate}" for path, report in reports for gate in failed_gates(args, report)
+    ]
     if args.json:
         print(
             json.dumps(
@@ -221,7 +332,9 @@ def command_eval(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
-        return EXIT_OK
+        for failure in failures:
+            print(f"FAILED {failure}", file=sys.stderr)
+        return EXIT_PROBLEMS if failures else EXIT_OK
     for path, report in reports:
         s = report.summary()
         print(f"{path}")
@@ -234,10 +347,37 @@ def command_eval(args: argparse.Namespace) -> int:
         )
         print(f"  out-of-scope questions   {s['out_of_scope']}")
         print(f"  out-of-scope answered    {s['out_of_scope_answer_rate']:.1%}")
+        if s["small_talk"]:
+            print(f"  small talk               {s['small_talk']}")
+            print(
+                f"  small talk answered      {s['small_talk_answered']} "
+                f"(recognised as small talk: {s['small_talk_recognised']})"
+            )
         for miss in report.misses:
             got = ", ".join(f"{i} {sc:.2f}" for i, sc in miss["got"]) or "nothing"
             print(
                 f"  miss: {miss['question']!r} expected {miss['expected'] or 'no answer'}; "
                 f"{miss['decision']}: {got}"
             )
-    return EXIT_OK
+    for failure in failures:
+        print(f"FAILED {failure}")
+    return EXIT_PROBLEMS if failures else EXIT_OK
+
+
+def failed_gates(args: argparse.Namespace, report: EvaluationReport) -> list[str]:
+    """The gates (--min-top1, --min-answered, --max-oos) a report misses, and small talk
+    answered as an FAQ question, which always fails a gated run."""
+    gated = any(g is not None for g in (args.min_top1, args.min_answered, args.max_oos))
+    answered = report.answered_right / report.in_scope if report.in_scope else 0.0
+    failures = []
+    if args.min_top1 is not None and report.top1_accuracy < args.min_top1:
+        failures.append(f"top-1 accuracy {report.top1_accuracy:.1%} < {args.min_top1:.1%}")
+    if args.min_answered is not None and answered < args.min_answered:
+        failures.append(f"answered right {answered:.1%} < {args.min_answered:.1%}")
+    if args.max_oos is not None and report.out_of_scope_answer_rate > args.max_oos:
+        failures.append(
+            f"out-of-scope answered {report.out_of_scope_answer_rate:.1%} > {args.max_oos:.1%}"
+        )
+    if gated and report.small_talk_answered:
+        failures.append(f"{report.small_talk_answered} small-talk message(s) got an FAQ answer")
+    return failures

@@ -1,5 +1,6 @@
 """Score the matcher on an evaluation set: questions with the entry they expect,
-plus out-of-scope questions that must not get a confident answer."""
+out-of-scope questions that must not get a confident answer, and small talk that must never
+get an FAQ answer and should be recognised as small talk."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class EvaluationSetError(ValueError):
 class EvaluationSet:
     in_scope: tuple[tuple[str, str], ...]  # (question, expected entry id)
     out_of_scope: tuple[str, ...]
+    small_talk: tuple[str, ...] = ()
 
 
 @dataclass
@@ -31,6 +33,10 @@ class EvaluationReport:
     answered_wrong: int = 0
     out_of_scope: int = 0
     out_of_scope_answered: int = 0
+    small_talk: int = 0
+    # Small talk that got an FAQ answer (must be 0) and small talk recognised as such.
+    small_talk_answered: int = 0
+    small_talk_recognised: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -55,6 +61,9 @@ class EvaluationReport:
             "suggested_or_none": self.in_scope - self.answered_right - self.answered_wrong,
             "out_of_scope": self.out_of_scope,
             "out_of_scope_answer_rate": round(self.out_of_scope_answer_rate, 4),
+            "small_talk": self.small_talk,
+            "small_talk_answered": self.small_talk_answered,
+            "small_talk_recognised": self.small_talk_recognised,
         }
 
 
@@ -64,15 +73,18 @@ def read_evaluation_set(path: Path) -> EvaluationSet:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise EvaluationSetError(f"{path}: cannot read evaluation set: {exc}") from exc
     if not isinstance(data, dict):
-        raise EvaluationSetError(f"{path}: expected 'in_scope' and 'out_of_scope' lists")
+        raise EvaluationSetError(
+            f"{path}: expected 'in_scope', 'out_of_scope' and 'smalltalk' lists"
+        )
     try:
         in_scope = tuple((str(item["q"]), str(item["id"])) for item in data.get("in_scope") or [])
         out_of_scope = tuple(str(q) for q in data.get("out_of_scope") or [])
+        small_talk = tuple(str(q) for q in data.get("smalltalk") or [])
     except (TypeError, KeyError) as exc:
         raise EvaluationSetError(
             f"{path}: each in_scope item needs 'q' and 'id' ({exc!r})"
         ) from exc
-    return EvaluationSet(in_scope, out_of_scope)
+    return EvaluationSet(in_scope, out_of_scope, small_talk)
 
 
 def evaluate(matcher: Matcher, evaluation: EvaluationSet) -> EvaluationReport:
@@ -82,8 +94,9 @@ def evaluate(matcher: Matcher, evaluation: EvaluationSet) -> EvaluationReport:
         if expected not in known:
             raise EvaluationSetError(f"expected id '{expected}' is not in the FAQ ({question!r})")
         report.in_scope += 1
-        result = matcher.match(question)
-        ranked = [c.entry.id for c in matcher.rank(question, limit=3)]
+        explanation = matcher.explain(question, limit=3)
+        result = explanation.result
+        ranked = [c.entry.id for c in explanation.ranked]
         report.top1 += bool(ranked) and ranked[0] == expected
         report.top3 += expected in ranked
         if result.decision is Decision.ANSWER:
@@ -99,6 +112,13 @@ def evaluate(matcher: Matcher, evaluation: EvaluationSet) -> EvaluationReport:
         if result.decision is Decision.ANSWER:
             report.out_of_scope_answered += 1
             report.misses.append(_miss(result, None))
+    for message in evaluation.small_talk:
+        report.small_talk += 1
+        result = matcher.match(message)
+        if result.decision is Decision.ANSWER:
+            report.small_talk_answered += 1
+            report.misses.append(_miss(result, None))
+        report.small_talk_recognised += result.decision is Decision.SMALL_TALK
     return report
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from rapidfuzz import process
 
 from knowledge.entry_schema import TopicFileValidator
-from knowledge.model import Entry, KnowledgeBase, Vocabulary
+from knowledge.model import Entry, KnowledgeBase, SmallTalk, Vocabulary
 from knowledge.problems import Problem, Severity
+from knowledge.small_talk import SMALL_TALK_FILE, read_small_talk
 from knowledge.text import words
 from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
 from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
@@ -65,6 +66,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()
     vocabulary = Vocabulary()
+    small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
     topic_files = 0
     for path in files:
@@ -81,9 +83,18 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
             vocabulary, vocab_problems = read_vocabulary(document, display)
             problems.extend(vocab_problems)
             continue
+        if path.name == SMALL_TALK_FILE:
+            small_talk, small_talk_problems = read_small_talk(document, display)
+            problems.extend(small_talk_problems)
+            continue
         if path.name.startswith("_"):
             problems.append(
-                Problem(display, 1, 1, f"unknown special file; only {VOCABULARY_FILE} is known")
+                Problem(
+                    display,
+                    1,
+                    1,
+                    f"unknown special file; only {VOCABULARY_FILE} and {SMALL_TALK_FILE} are known",
+                )
             )
             continue
         topic_files += 1
@@ -101,6 +112,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     knowledge_base = KnowledgeBase(
         entries=tuple(entry for entry, _ in located),
         vocabulary=vocabulary,
+        small_talk=small_talk,
         version=digest.hexdigest()[:12],
     )
     return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))

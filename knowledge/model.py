@@ -41,10 +41,22 @@ class Vocabulary:
     synonym_groups: tuple[tuple[str, ...], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SmallTalk:
+    """A kind of message that is not an FAQ question ("thanks", "hi", "are you a bot")."""
+
+    id: str
+    phrases: tuple[str, ...]
+    # What the bot says back; empty when ``shows_help`` asks for the help text instead.
+    reply: str = ""
+    shows_help: bool = False
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    small_talk: tuple[SmallTalk, ...] = ()
     # A short digest of the files the FAQ was loaded from: shown in logs and the health file
     # so an operator can tell which edit is serving.
     version: str = ""

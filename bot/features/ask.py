@@ -29,6 +29,7 @@ from bot.features.rendering import (
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
 from bot.storage import printable
 from knowledge.matching import Decision, Matcher, MatchResult
+from knowledge.model import SmallTalk
 from knowledge.text import normalise
 
 if TYPE_CHECKING:
@@ -65,6 +66,16 @@ def question_refusal(question: object) -> str | None:
     return None
 
 
+def small_talk_reply(kind: SmallTalk) -> str:
+    return kind.reply or HELP_TEXT
+
+
+async def match_off_loop(matcher: Matcher, question: str) -> MatchResult:
+    """Match in a worker thread: the semantic stage costs ~10 ms of CPU per question, which
+    would otherwise stall every other interaction the event loop is serving."""
+    return await asyncio.to_thread(matcher.match, question)
+
+
 class Ask(commands.Cog):
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
@@ -88,6 +99,18 @@ class Ask(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_LENGTH],
     ) -> None:
+        # Newlines, tabs and invisible characters would otherwise glue or split words for the
+        # matcher; the cleaned text is also what the log keeps.
+        question = printable(question)
+        matcher = self.bot.knowledge.current
+        picked = matcher.knowledge_base.asking(question)
+        result = None if picked is not None else await match_off_loop(matcher, question)
+        # Small talk is answered privately, never logged, and costs no one a question.
+        if result is not None and result.small_talk is not None:
+            await interaction.response.send_message(
+                small_talk_reply(result.small_talk), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
         wait = self.bot.cooldown.retry_after(interaction.user.id)
         if wait:
             await interaction.response.send_message(
@@ -96,12 +119,7 @@ class Ask(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        # Newlines, tabs and invisible characters would otherwise glue or split words for the
-        # matcher; the cleaned text is also what the log keeps.
-        question = printable(question)
-        matcher = self.bot.knowledge.current
         # A picked autocomplete choice sends the entry's question verbatim: answer that entry.
-        picked = matcher.knowledge_base.asking(question)
         if picked is not None:
             if await self._just_answered(interaction, question):
                 return
@@ -115,7 +133,7 @@ class Ask(commands.Cog):
                 source="slash",
             )
             return
-        result = matcher.match(question)
+        assert result is not None  # matched above unless an autocomplete choice was picked
         if result.entry is not None:
             if await self._just_answered(interaction, question):
                 return
@@ -184,14 +202,18 @@ class Ask(commands.Cog):
         if is_blank(question):
             await _reply(message, HELP_TEXT)
             return
+        matcher = self.bot.knowledge.current
+        result = await match_off_loop(matcher, question)
+        # Small talk gets its short reply, is not logged and costs no one a question.
+        if result.small_talk is not None:
+            await _reply(message, small_talk_reply(result.small_talk))
+            return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:
             await _reply(
                 message, f"You're asking quickly! Try again in {wait:.0f} s.", delete_after=10
             )
             return
-        matcher = self.bot.knowledge.current
-        result = matcher.match(question)
         # A repeat is left unanswered, as the reply above serves everyone; a "did you mean"
         # serves only its asker, who alone may pick from it.
         if result.decision is not Decision.SUGGEST and not self.bot.burst.first(

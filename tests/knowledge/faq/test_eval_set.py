@@ -1,7 +1,8 @@
 """The matcher on the shipped FAQ meets its accuracy bar on the evaluation sets.
 
 eval.yaml is what the matcher was tuned on; eval-holdout.yaml was written separately and never
-used for tuning, so its figures predict real use. Both must pass the same bar.
+used for tuning, so its figures predict real use. Both must pass the same bar. The matcher is
+the one the bot serves: hybrid, with the real embedding model.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from knowledge.evaluation import EvaluationSet, evaluate, read_evaluation_set
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import Matcher
+from knowledge.semantic import shared_phrase_embeddings
 from knowledge.text import words
 
 DATA = Path(__file__).parents[2] / "data"
@@ -23,7 +25,7 @@ EVAL_FILES = {"tuned": DATA / "eval.yaml", "held-back": DATA / "eval-holdout.yam
 def matcher() -> Matcher:
     result = load_knowledge_base(SHIPPED_FAQ_DIR)
     assert result.knowledge_base is not None
-    return Matcher(result.knowledge_base)
+    return Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +34,14 @@ def combined() -> EvaluationSet:
     return EvaluationSet(
         in_scope=tuple(q for s in sets for q in s.in_scope),
         out_of_scope=tuple(q for s in sets for q in s.out_of_scope),
+        small_talk=tuple(q for s in sets for q in s.small_talk),
     )
 
 
 def test_the_evaluation_set_is_large_enough(combined: EvaluationSet) -> None:
     assert len(read_evaluation_set(EVAL_FILES["tuned"]).in_scope) >= 250
     assert len(combined.out_of_scope) >= 60
+    assert len(combined.small_talk) >= 60
 
 
 def test_evaluation_questions_are_not_copies_of_faq_phrases(
@@ -54,14 +58,25 @@ def test_evaluation_questions_are_not_copies_of_faq_phrases(
 def test_matching_meets_the_accuracy_bar(matcher: Matcher, name: str) -> None:
     report = evaluate(matcher, read_evaluation_set(EVAL_FILES[name]))
     misses = [m["question"] for m in report.misses]
+    # Bars a little under the measured figures (README, "How matching works"), so an FAQ edit
+    # that costs a few questions fails here before it reaches users.
+    assert report.answered_right / report.in_scope >= 0.90, misses
+    assert report.answered_wrong <= report.in_scope // 100, misses
     assert report.top1_accuracy >= 0.95, misses
     assert report.top3_recall >= 0.99, misses
 
 
 def test_combined_sets_meet_the_accuracy_bar(matcher: Matcher, combined: EvaluationSet) -> None:
-    # The out-of-scope bar is judged on all 101 questions: in the 28 held-back ones a single
-    # confident answer is already 3.6%.
+    # The out-of-scope bar is judged on all the out-of-scope questions together: in the
+    # held-back ones alone a single confident answer is already 2.3%.
     report = evaluate(matcher, combined)
     assert report.top1_accuracy >= 0.95
     assert report.top3_recall >= 0.99
     assert report.out_of_scope_answer_rate <= 0.03
+
+
+def test_small_talk_never_gets_an_faq_answer(matcher: Matcher, combined: EvaluationSet) -> None:
+    report = evaluate(matcher, combined)
+    assert report.small_talk_answered == 0, report.misses
+    # Most is recognised as small talk (a friendly reply); the rest is "not covered".
+    assert report.small_talk_recognised >= 0.85 * report.small_talk
