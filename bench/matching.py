@@ -1,8 +1,10 @@
-"""Benchmark the knowledge engine: load+index time and per-question match latency.
+"""Benchmark the knowledge engine: start-up, hot reload, memory and per-question latency.
 
-Run with `make bench` (or `.venv/bin/python bench/matching.py`). Prints a Markdown table:
-the shipped FAQ, synthetic FAQs of 1,000 and 10,000 entries (5 phrases each), and the same
-questions through difflib.get_close_matches as the naive baseline.
+Run with `make bench` (or `.venv/bin/python bench/matching.py`). Prints Markdown tables:
+cold start (model, FAQ, indexes), the reload of a one-entry edit, the RSS of `faqbot chat`,
+and match latency, lexical only beside hybrid, on the shipped FAQ and on synthetic FAQs of
+1,000 and 10,000 entries (5 phrases each, embedded for real), with difflib as the naive
+baseline.
 """
 
 from __future__ import annotations
@@ -13,15 +15,21 @@ import difflib
 import os
 import platform
 import random
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from knowledge.embedding import SentenceEncoder
 from knowledge.evaluation import read_evaluation_set
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.model import Entry, KnowledgeBase, Source
+from knowledge.semantic import PhraseEmbeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
@@ -105,52 +113,128 @@ def difflib_baseline(knowledge_base: KnowledgeBase) -> Callable[[str], object]:
     return lambda q: difflib.get_close_matches(q.lower(), phrases, n=3, cutoff=0.4)
 
 
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def cold_load_and_index() -> float:
+    """Model, FAQ files and both indexes from nothing, as `faqbot run` starts."""
+
+    def build() -> None:
+        knowledge_base = load_knowledge_base(SHIPPED_FAQ_DIR).knowledge_base
+        assert knowledge_base is not None
+        Matcher(knowledge_base, embeddings=PhraseEmbeddings(SentenceEncoder()))
+
+    return timed(build)
+
+
+def one_entry_reload(embeddings: PhraseEmbeddings, round_: int) -> float:
+    """A copy of the FAQ with one alternate edited, loaded and indexed as a hot reload is."""
+    with tempfile.TemporaryDirectory() as tmp:
+        faq = Path(tmp) / "faq"
+        shutil.copytree(SHIPPED_FAQ_DIR, faq)
+        path = faq / "asean-japan.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace(
+                "alternates:\n", f"alternates:\n      - tsubame sensor edit {round_}\n", 1
+            ),
+            encoding="utf-8",
+        )
+
+        def reload() -> None:
+            knowledge_base = load_knowledge_base(faq).knowledge_base
+            assert knowledge_base is not None
+            Matcher(knowledge_base, embeddings=embeddings)
+
+        return timed(reload)
+
+
+def chat_rss_mb(questions: Sequence[str]) -> float:
+    """Resident memory of a real `faqbot chat` process after it answered ``questions``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdin is not None
+    process.stdin.write("".join(f"{q}\n" for q in questions))
+    process.stdin.flush()
+    time.sleep(1.0)
+    deadline = time.monotonic() + 120
+    rss = 0.0
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        rss = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+        cpu = Path(f"/proc/{process.pid}/stat").read_text().split()[2]
+        if cpu == "S":  # waiting for the next question: all asked ones are answered
+            break
+        time.sleep(0.2)
+    process.stdin.write("quit\n")
+    process.stdin.close()
+    process.wait(timeout=60)
+    return rss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the questions")
     parser.add_argument("--difflib-questions", type=int, default=15, help="difflib is slow")
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[1_000, 10_000], help="synthetic FAQ sizes"
+    )
     args = parser.parse_args()
 
     evaluation = read_evaluation_set(EVAL_FILE)
     questions = [q for q, _ in evaluation.in_scope] + list(evaluation.out_of_scope)
+    knowledge_base = load_knowledge_base(SHIPPED_FAQ_DIR).knowledge_base
+    assert knowledge_base is not None
 
-    load_times = []
-    for _ in range(10):
-        start = time.perf_counter()
-        result = load_knowledge_base(SHIPPED_FAQ_DIR)
-        assert result.knowledge_base is not None
-        shipped = Matcher(result.knowledge_base)
-        load_times.append(time.perf_counter() - start)
+    cold = [cold_load_and_index() for _ in range(3)]
+    embeddings = PhraseEmbeddings(SentenceEncoder())
+    shipped = Matcher(knowledge_base, embeddings=embeddings)
+    reloads = [one_entry_reload(embeddings, i) for i in range(5)]
+    rss = chat_rss_mb(questions[:50])
+
+    faqs: list[tuple[str, KnowledgeBase, list[str]]] = [
+        (f"shipped FAQ ({len(knowledge_base.entries)} entries)", knowledge_base, questions)
+    ]
+    for size in args.sizes:
+        synthetic = synthetic_knowledge_base(size)
+        faqs.append(
+            (
+                f"synthetic {size:,} entries",
+                synthetic,
+                synthetic_questions(synthetic, len(questions)),
+            )
+        )
+        if size == max(args.sizes):
+            # Worst case for the lexical stage: only the FAQ's most common words are known.
+            faqs.append((f"synthetic {size:,} entries, off-topic questions", synthetic, questions))
 
     rows = []
-    synthetic_1k = Matcher(synthetic_knowledge_base(1_000))
-    synthetic_10k = Matcher(synthetic_knowledge_base(10_000))
-    for name, matcher, asked in [
-        (f"shipped FAQ ({len(shipped.knowledge_base.entries)} entries)", shipped, questions),
-        (
-            "synthetic 1,000 entries",
-            synthetic_1k,
-            synthetic_questions(synthetic_1k.knowledge_base, len(questions)),
-        ),
-        (
-            "synthetic 10,000 entries",
-            synthetic_10k,
-            synthetic_questions(synthetic_10k.knowledge_base, len(questions)),
-        ),
-        # Worst case: questions whose only known words are the FAQ's most common ones.
-        ("synthetic 10,000 entries, off-topic questions", synthetic_10k, questions),
-    ]:
-        ours = time_each(matcher.match, asked, args.rounds)
-        naive = time_each(
-            difflib_baseline(matcher.knowledge_base), asked[: args.difflib_questions], 1
-        )
+    indexed: dict[int, tuple[Matcher, Matcher, float]] = {}
+    for name, base, asked in faqs:
+        if id(base) not in indexed:
+            start = time.perf_counter()
+            hybrid = shipped if base is knowledge_base else Matcher(base, embeddings=embeddings)
+            indexed[id(base)] = (Matcher(base), hybrid, time.perf_counter() - start)
+        lexical, hybrid, index_seconds = indexed[id(base)]
+        lexical_times = time_each(lexical.match, asked, args.rounds)
+        hybrid_times = time_each(hybrid.match, asked, args.rounds)
+        naive = time_each(difflib_baseline(base), asked[: args.difflib_questions], 1)
         rows.append(
             (
                 name,
-                percentile(ours, 50) * 1e3,
-                percentile(ours, 99) * 1e3,
+                percentile(lexical_times, 50) * 1e3,
+                percentile(lexical_times, 99) * 1e3,
+                percentile(hybrid_times, 50) * 1e3,
+                percentile(hybrid_times, 99) * 1e3,
                 statistics.mean(naive) * 1e3,
-                statistics.mean(naive) / statistics.mean(ours),
+                index_seconds,
             )
         )
 
@@ -163,14 +247,21 @@ def main() -> None:
         f"for the synthetic ones), {args.rounds} rounds; difflib on the first "
         f"{args.difflib_questions}\n"
     )
+    print("| start-up and reload (shipped FAQ) | seconds |")
+    print("| --- | ---: |")
+    print(f"| cold: model + FAQ + both indexes, median of 3 | {statistics.median(cold):.2f} |")
+    print(f"| hot reload of a one-entry edit, median of 5 | {statistics.median(reloads):.3f} |")
+    print(f"\nRSS of `faqbot chat` after 50 questions: {rss:.0f} MB\n")
     print(
-        f"load + index of the shipped FAQ: median {statistics.median(load_times) * 1e3:.1f} ms, "
-        f"max {max(load_times) * 1e3:.1f} ms (10 runs)\n"
+        "| FAQ | lexical p50 (ms) | lexical p99 (ms) | hybrid p50 (ms) | hybrid p99 (ms) "
+        "| difflib mean (ms) | hybrid index build (s) |"
     )
-    print("| FAQ | match p50 (ms) | match p99 (ms) | difflib mean (ms) | speed-up vs difflib |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, p50, p99, naive_mean, ratio in rows:
-        print(f"| {name} | {p50:.3f} | {p99:.3f} | {naive_mean:.1f} | {ratio:,.0f}x |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, lp50, lp99, hp50, hp99, naive_mean, index_seconds in rows:
+        print(
+            f"| {name} | {lp50:.3f} | {lp99:.3f} | {hp50:.2f} | {hp99:.2f} | {naive_mean:.1f} "
+            f"| {index_seconds:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import numpy.typing as npt
 
 from knowledge.embedding import SentenceEncoder, Vectors
 
-
 # The cache may hold this many vectors (1.5 kB each) beyond the latest FAQ's before it drops
 # the phrases that FAQ no longer has: a bot that reloads edits all day keeps one FAQ's worth,
 # and tests that switch between small FAQs do not re-embed each time.

@@ -119,7 +119,7 @@ async def test_every_interaction_is_acknowledged_in_time_while_the_database_is_l
     async with write_lock_held(settings.database):
         answer = await double.slash_command("ask", {"question": "what is the tsubame project"})
         unknown = await double.slash_command("ask", {"question": UNKNOWN_QUESTION})
-        suggest = await double.slash_command("ask", {"question": "skills gap"})
+        suggest = await double.slash_command("ask", {"question": "training"})
         typed = await double.autocomplete("ask", {"question": "tsu"}, focused="question")
         topics = await double.slash_command("topics")
         stats = await as_server_manager("stats")

@@ -117,7 +117,7 @@ async def test_stats_and_unanswered_show_the_questions_asked(
     asked = [
         "what is the tsubame project",  # answered
         "is tsubame still running",  # answered
-        "skills gap",  # did you mean
+        "training",  # did you mean
         "how do I bake sourdough bread",  # not covered
         "how do I bake sourdough bread?",  # not covered, the same question again
         "```@everyone <@&123> what is the best pizza topping",  # not covered
@@ -147,7 +147,7 @@ async def test_stats_and_unanswered_show_the_questions_asked(
     lines = unanswered.splitlines()
     assert re.fullmatch(r"\s+2× how do I bake sourdough bread\??", lines[2])
     assert "pizza topping" in unanswered
-    assert "skills gap" not in unanswered  # a suggestion is not an unanswered question
+    assert "training" not in unanswered  # a suggestion is not an unanswered question
     # A user's ``` cannot close the code block early and format the rest of the message.
     assert unanswered.count("```") == 2
     discord_double.assert_clean()

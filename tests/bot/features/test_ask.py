@@ -18,8 +18,8 @@ from bot.storage import EntryFeedback, utcnow
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 EPHEMERAL = 1 << 6
-SUGGEST_QUESTION = "skills gap"  # the shipped FAQ has three entries on skills gaps
-SUGGESTED_IDS = ["cyber-skills-shortage", "japan-skills-gap", "uk-skills-gap"]
+SUGGEST_QUESTION = "training"  # the shipped FAQ has several entries on training centres
+SUGGESTED_IDS = ["nict-nctc", "ajccbc-courses", "icscoe-core-programme"]
 UNKNOWN_QUESTION = "how do I bake sourdough bread"
 TSUBAME_QUESTIONS = {
     "What is JPCERT/CC's TSUBAME project?",
@@ -226,6 +226,50 @@ async def test_a_bare_mention_gets_the_help_text(
     discord_double.assert_clean()
 
 
+def small_talk_reply(bot: FaqBot, kind_id: str) -> str:
+    """The reply the FAQ's small-talk data gives for ``kind_id`` (data, not test text)."""
+    kinds = {k.id: k for k in bot.knowledge.current.knowledge_base.small_talk}
+    return kinds[kind_id].reply
+
+
+async def test_small_talk_gets_its_reply_privately_and_is_not_logged(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "thanks!")
+    assert is_ephemeral(data)
+    assert data["content"] == small_talk_reply(bot, "thanks")
+    assert not data.get("embeds")
+    _, data = await ask(discord_double, "what can you do")
+    assert data["content"] == HELP_TEXT
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    assert stats.questions == 0
+    discord_double.assert_clean()
+
+
+async def test_small_talk_costs_no_one_a_question(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    async with start_bot(ask_rate=1, ask_per_seconds=30.0):
+        await ask(discord_double, "hi")
+        await ask(discord_double, "ok")
+        _, answer = await ask(discord_double, "what is the tsubame project")
+    assert answer["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_a_mentioned_greeting_gets_a_brief_reply_not_an_answer(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message("hello", mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.body["content"] == small_talk_reply(bot, "greeting")
+    assert not reply.body.get("embeds")
+    assert reply.body["allowed_mentions"]["parse"] == []
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    assert stats.questions == 0
+    discord_double.assert_clean()
+
+
 async def test_a_mentioned_question_is_not_an_error_in_the_log(
     bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -279,10 +323,10 @@ async def test_the_asker_picking_a_suggestion_gets_that_answer(
     interaction, _ = await ask(discord_double, SUGGEST_QUESTION)
     suggestion = discord_double.original_message(interaction["id"])
     asker = discord_double.world.member_user["id"]
-    data = await press(discord_double, f"faq:pick:{asker}:japan-skills-gap", suggestion)
-    assert entry_id_of(data["embeds"][0]) == "japan-skills-gap"
+    data = await press(discord_double, f"faq:pick:{asker}:ajccbc-courses", suggestion)
+    assert entry_id_of(data["embeds"][0]) == "ajccbc-courses"
     assert not is_ephemeral(data)
-    assert "faq:vote:japan-skills-gap:1" in custom_ids(data)
+    assert "faq:vote:ajccbc-courses:1" in custom_ids(data)
     discord_double.assert_clean()
 
 
@@ -293,7 +337,7 @@ async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
     await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     suggestion = discord_double.messages[reply.response["id"]]
-    pick = f"faq:pick:{world.member_user['id']}:uk-skills-gap"
+    pick = f"faq:pick:{world.member_user['id']}:icscoe-core-programme"
     assert pick in custom_ids(suggestion)
 
     refused = await press(discord_double, pick, suggestion, user=world.owner)
@@ -302,7 +346,7 @@ async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
     assert not refused.get("embeds")
 
     answered = await press(discord_double, pick, suggestion)
-    assert entry_id_of(answered["embeds"][0]) == "uk-skills-gap"
+    assert entry_id_of(answered["embeds"][0]) == "icscoe-core-programme"
     discord_double.assert_clean()
 
 
@@ -432,9 +476,9 @@ async def test_pings_in_questions_never_notify_anyone_and_are_not_echoed(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     await ask(discord_double, f"{PINGS} what is the tsubame project")
-    await ask(discord_double, f"{PINGS} skills gap")
+    await ask(discord_double, f"{PINGS} training")
     await ask(discord_double, PINGS)
-    for question in (f"{PINGS} what is the tsubame project", f"{PINGS} skills gap", PINGS):
+    for question in (f"{PINGS} what is the tsubame project", f"{PINGS} training", PINGS):
         await discord_double.user_message(
             question,
             mention_bot=True,

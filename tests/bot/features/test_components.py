@@ -18,7 +18,7 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
             "ask", {"question": "what is the tsubame project"}
         )
         await discord_double.interaction_response(asked["id"])
-        suggested = await discord_double.slash_command("ask", {"question": "skills gap"})
+        suggested = await discord_double.slash_command("ask", {"question": "training"})
         await discord_double.interaction_response(suggested["id"])
         topics = await discord_double.slash_command("topics")
         await discord_double.interaction_response(topics["id"])
@@ -32,7 +32,7 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
         vote = await discord_double.click_button("faq:vote:tsubame-project:1", message=answer)
         vote_body = await discord_double.interaction_response(vote["id"])
         pick = await discord_double.click_button(
-            f"faq:pick:{asker}:uk-skills-gap", message=suggestion
+            f"faq:pick:{asker}:icscoe-core-programme", message=suggestion
         )
         pick_body = await discord_double.interaction_response(pick["id"])
         chosen = await discord_double.choose_select("faq:topics", ["olympics"], message=topic_menu)
@@ -40,6 +40,6 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
 
     assert related_body["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
     assert "feedback is recorded" in vote_body["data"]["content"]
-    assert pick_body["data"]["embeds"][0]["footer"]["text"].startswith("uk-skills-gap · ")
+    assert pick_body["data"]["embeds"][0]["footer"]["text"].startswith("icscoe-core-programme · ")
     assert chosen_body["data"]["content"] == "Questions on `olympics`:"
     discord_double.assert_clean()
