@@ -2,40 +2,52 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Secret, Settings, load_settings, require_token
+from bot.config import ConfigError, Settings, load_settings, require_token
 
 TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
-def test_defaults_apply_when_nothing_is_set(tmp_path: Path) -> None:
-    settings = load_settings({}, dotenv=tmp_path / "missing.env")
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """The real process environment without the developer's own settings or .env file."""
+    for name in list(os.environ):
+        if name.upper().startswith(("FAQBOT_", "DISCORD_TOKEN")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_defaults_apply_when_nothing_is_set() -> None:
+    settings = load_settings()
     assert settings == Settings()
     assert settings.token is None
 
 
-def test_every_setting_is_read_from_the_prefixed_environment(tmp_path: Path) -> None:
-    settings = load_settings(
-        {
-            "FAQBOT_FAQ_DIR": "/srv/faq",
-            "FAQBOT_DATABASE": "/data/x.sqlite3",
-            "FAQBOT_DEV_GUILD_ID": "123",
-            "FAQBOT_LOG_LEVEL": "debug",
-            "FAQBOT_LOG_FORMAT": "JSON",
-            "FAQBOT_ASK_RATE": "2",
-            "FAQBOT_ASK_PER_SECONDS": "7.5",
-            "FAQBOT_BURST_SECONDS": "0",
-            "FAQBOT_RETENTION_DAYS": "30",
-            "FAQBOT_RELOAD_SECONDS": "1",
-            "FAQBOT_HEALTH_FILE": "/tmp/h.json",
-            "FAQBOT_SHARD_COUNT": "4",
-            "FAQBOT_SHARD_IDS": "1, 3",
-        },
-        dotenv=None,
-    )
+def test_every_setting_is_read_from_the_prefixed_environment(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "FAQBOT_FAQ_DIR": "/srv/faq",
+        "FAQBOT_DATABASE": "/data/x.sqlite3",
+        "FAQBOT_DEV_GUILD_ID": "123",
+        "FAQBOT_LOG_LEVEL": "debug",
+        "FAQBOT_LOG_FORMAT": "JSON",
+        "FAQBOT_ASK_RATE": "2",
+        "FAQBOT_ASK_PER_SECONDS": "7.5",
+        "FAQBOT_BURST_SECONDS": "0",
+        "FAQBOT_RETENTION_DAYS": "30",
+        "FAQBOT_RELOAD_SECONDS": "1",
+        "FAQBOT_HEALTH_FILE": "/tmp/h.json",
+        "FAQBOT_SHARD_COUNT": "4",
+        "FAQBOT_SHARD_IDS": "1, 3",
+    }.items():
+        environment.setenv(name, value)
+    settings = load_settings(dotenv=None)
     assert settings.faq_dir == Path("/srv/faq")
     assert settings.database == Path("/data/x.sqlite3")
     assert settings.dev_guild_id == 123
@@ -46,27 +58,30 @@ def test_every_setting_is_read_from_the_prefixed_environment(tmp_path: Path) -> 
     assert (settings.shard_count, settings.shard_ids) == (4, (1, 3))
 
 
-def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
-    dotenv = tmp_path / ".env"
-    dotenv.write_text(f"# comment\nexport DISCORD_TOKEN='{TOKEN}'\nFAQBOT_LOG_LEVEL=ERROR\n")
-    settings = load_settings({"FAQBOT_LOG_LEVEL": "WARNING"}, dotenv=dotenv)
+def test_the_environment_wins_over_dotenv(environment: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text(f"# comment\nexport DISCORD_TOKEN='{TOKEN}'\nFAQBOT_LOG_LEVEL=ERROR\n")
+    environment.setenv("FAQBOT_LOG_LEVEL", "WARNING")
+    settings = load_settings()
     assert settings.log_level == "WARNING"
     assert settings.token is not None
     assert settings.token.reveal() == TOKEN
 
 
-def test_the_token_can_come_from_a_secret_file(tmp_path: Path) -> None:
+def test_the_token_can_come_from_a_secret_file(
+    environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     secret = tmp_path / "discord_token"
     secret.write_text(TOKEN + "\n")
-    settings = load_settings({"DISCORD_TOKEN_FILE": str(secret)}, dotenv=None)
-    assert require_token(settings).reveal() == TOKEN
+    environment.setenv("DISCORD_TOKEN_FILE", str(secret))
+    assert require_token(load_settings(dotenv=None)).reveal() == TOKEN
 
 
-def test_the_token_never_shows_in_reprs() -> None:
-    settings = load_settings({"DISCORD_TOKEN": TOKEN}, dotenv=None)
-    assert TOKEN not in repr(settings)
-    assert TOKEN not in str(settings.token)
-    assert repr(Secret(TOKEN)) == "Secret('********')"
+def test_the_token_never_shows_in_reprs(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("DISCORD_TOKEN", TOKEN)
+    settings = load_settings(dotenv=None)
+    assert settings.token is not None
+    for shown in (repr(settings), str(settings), repr(settings.token), str(settings.token)):
+        assert TOKEN not in shown
 
 
 @pytest.mark.parametrize(
@@ -82,8 +97,12 @@ def test_the_token_never_shows_in_reprs() -> None:
         ({"FAQBOT_SHARD_COUNT": "2", "FAQBOT_SHARD_IDS": "2"}, "between 0 and 1"),
     ],
 )
-def test_bad_settings_are_one_line_errors(environ: dict[str, str], message: str) -> None:
+def test_bad_settings_are_one_line_errors(
+    environment: pytest.MonkeyPatch, environ: dict[str, str], message: str
+) -> None:
+    for name, value in environ.items():
+        environment.setenv(name, value)
     with pytest.raises(ConfigError) as raised:
-        require_token(load_settings(environ, dotenv=None))
+        require_token(load_settings(dotenv=None))
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
