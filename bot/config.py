@@ -49,7 +49,8 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     log_format: str = "text"
-    # Per user: at most `ask_rate` questions every `ask_per_seconds` (slash and mentions).
+    # Per user: at most `ask_rate` questions every `ask_per_seconds` (slash and mentions);
+    # 0 for either turns the cooldown off.
     ask_rate: int = 5
     ask_per_seconds: float = 30.0
     # The same question in the same channel within this window is answered once.
@@ -83,13 +84,15 @@ def load_settings(
     if log_format not in {"text", "json"}:
         raise ConfigError(f"{PREFIX}LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
     defaults = Settings()
+    ask_rate = _int(env, f"{PREFIX}ASK_RATE")
     return Settings(
         faq_dir=_path(env, FAQ_DIR_ENV, defaults.faq_dir),
         database=_path(env, f"{PREFIX}DATABASE", defaults.database),
         dev_guild_id=_int(env, f"{PREFIX}DEV_GUILD_ID"),
         log_level=env.get(f"{PREFIX}LOG_LEVEL", defaults.log_level).strip().upper() or "INFO",
         log_format=log_format,
-        ask_rate=_int(env, f"{PREFIX}ASK_RATE") or defaults.ask_rate,
+        # 0 is a setting (no cooldown; see bot.safety.Cooldown), not "unset".
+        ask_rate=defaults.ask_rate if ask_rate is None else ask_rate,
         ask_per_seconds=_float(env, f"{PREFIX}ASK_PER_SECONDS", defaults.ask_per_seconds),
         burst_seconds=_float(env, f"{PREFIX}BURST_SECONDS", defaults.burst_seconds),
         retention_days=_int(env, f"{PREFIX}RETENTION_DAYS") or defaults.retention_days,

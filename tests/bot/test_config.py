@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings, require_token
+from bot.safety import Cooldown
 
 TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -82,6 +83,14 @@ def test_the_token_never_shows_in_reprs(environment: pytest.MonkeyPatch) -> None
     assert settings.token is not None
     for shown in (repr(settings), str(settings), repr(settings.token), str(settings.token)):
         assert TOKEN not in shown
+
+
+def test_an_ask_rate_of_zero_turns_the_cooldown_off(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("FAQBOT_ASK_RATE", "0")
+    settings = load_settings(dotenv=None)
+    assert settings.ask_rate == 0
+    cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds, clock=lambda: 0.0)
+    assert [cooldown.retry_after("one user") for _ in range(50)] == [0.0] * 50
 
 
 @pytest.mark.parametrize(
