@@ -55,6 +55,7 @@ class Settings:
     ask_per_seconds: float = 30.0
     # The same question in the same channel within this window is answered once.
     burst_seconds: float = 10.0
+    # Raw questions older than this many days are deleted daily; 0 keeps them forever.
     retention_days: int = 90
     reload_seconds: float = 2.0
     health_file: Path = Path("data/faqbot-health.json")
@@ -85,6 +86,7 @@ def load_settings(
         raise ConfigError(f"{PREFIX}LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
     defaults = Settings()
     ask_rate = _int(env, f"{PREFIX}ASK_RATE")
+    retention_days = _int(env, f"{PREFIX}RETENTION_DAYS")
     return Settings(
         faq_dir=_path(env, FAQ_DIR_ENV, defaults.faq_dir),
         database=_path(env, f"{PREFIX}DATABASE", defaults.database),
@@ -95,7 +97,8 @@ def load_settings(
         ask_rate=defaults.ask_rate if ask_rate is None else ask_rate,
         ask_per_seconds=_float(env, f"{PREFIX}ASK_PER_SECONDS", defaults.ask_per_seconds),
         burst_seconds=_float(env, f"{PREFIX}BURST_SECONDS", defaults.burst_seconds),
-        retention_days=_int(env, f"{PREFIX}RETENTION_DAYS") or defaults.retention_days,
+        # 0 keeps questions forever (bot.storage.Store never purges), not "unset".
+        retention_days=defaults.retention_days if retention_days is None else retention_days,
         reload_seconds=_float(env, f"{PREFIX}RELOAD_SECONDS", defaults.reload_seconds),
         health_file=_path(env, f"{PREFIX}HEALTH_FILE", defaults.health_file),
         shard_count=shard_count,

@@ -93,6 +93,13 @@ def test_an_ask_rate_of_zero_turns_the_cooldown_off(environment: pytest.MonkeyPa
     assert [cooldown.retry_after("one user") for _ in range(50)] == [0.0] * 50
 
 
+def test_a_retention_of_zero_days_is_kept_as_keep_forever(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.setenv("FAQBOT_RETENTION_DAYS", "0")
+    assert load_settings(dotenv=None).retention_days == 0
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
