@@ -15,6 +15,7 @@ from pathlib import Path
 from knowledge.loader import FAQ_DIR_ENV, SHIPPED_FAQ_DIR
 
 PREFIX = "FAQBOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Three base64url parts separated by dots: the shape of every Discord bot token.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -84,6 +85,9 @@ def load_settings(
     log_format = env.get(f"{PREFIX}LOG_FORMAT", "text").strip().lower() or "text"
     if log_format not in {"text", "json"}:
         raise ConfigError(f"{PREFIX}LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
+    log_level = env.get(f"{PREFIX}LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     defaults = Settings()
     ask_rate = _int(env, f"{PREFIX}ASK_RATE")
     retention_days = _int(env, f"{PREFIX}RETENTION_DAYS")
@@ -91,7 +95,7 @@ def load_settings(
         faq_dir=_path(env, FAQ_DIR_ENV, defaults.faq_dir),
         database=_path(env, f"{PREFIX}DATABASE", defaults.database),
         dev_guild_id=_int(env, f"{PREFIX}DEV_GUILD_ID"),
-        log_level=env.get(f"{PREFIX}LOG_LEVEL", defaults.log_level).strip().upper() or "INFO",
+        log_level=log_level,
         log_format=log_format,
         # 0 is a setting (no cooldown; see bot.safety.Cooldown), not "unset".
         ask_rate=defaults.ask_rate if ask_rate is None else ask_rate,

@@ -100,6 +100,12 @@ def test_a_retention_of_zero_days_is_kept_as_keep_forever(
     assert load_settings(dotenv=None).retention_days == 0
 
 
+@pytest.mark.parametrize("level", ["debug", "Info", "WARNING", "error", "critical"])
+def test_log_levels_are_read_in_any_case(environment: pytest.MonkeyPatch, level: str) -> None:
+    environment.setenv("FAQBOT_LOG_LEVEL", level)
+    assert load_settings(dotenv=None).log_level == level.upper()
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -109,6 +115,10 @@ def test_a_retention_of_zero_days_is_kept_as_keep_forever(
         ({"FAQBOT_ASK_RATE": "many"}, "FAQBOT_ASK_RATE must be a whole number"),
         ({"FAQBOT_BURST_SECONDS": "-1"}, "FAQBOT_BURST_SECONDS must not be negative"),
         ({"FAQBOT_LOG_FORMAT": "xml"}, "FAQBOT_LOG_FORMAT must be 'text' or 'json'"),
+        (
+            {"FAQBOT_LOG_LEVEL": "verbose"},
+            "FAQBOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        ),
         ({"FAQBOT_SHARD_IDS": "0"}, "FAQBOT_SHARD_IDS needs FAQBOT_SHARD_COUNT"),
         ({"FAQBOT_SHARD_COUNT": "2", "FAQBOT_SHARD_IDS": "2"}, "between 0 and 1"),
     ],
