@@ -65,7 +65,7 @@ def test_the_environment_wins_over_dotenv(environment: pytest.MonkeyPatch) -> No
     settings = load_settings()
     assert settings.log_level == "WARNING"
     assert settings.token is not None
-    assert settings.token.reveal() == TOKEN
+    assert settings.token.get_secret_value() == TOKEN
 
 
 def test_the_token_can_come_from_a_secret_file(
@@ -74,7 +74,7 @@ def test_the_token_can_come_from_a_secret_file(
     secret = tmp_path / "discord_token"
     secret.write_text(TOKEN + "\n")
     environment.setenv("DISCORD_TOKEN_FILE", str(secret))
-    assert require_token(load_settings(dotenv=None)).reveal() == TOKEN
+    assert require_token(load_settings(dotenv=None)).get_secret_value() == TOKEN
 
 
 def test_the_token_never_shows_in_reprs(environment: pytest.MonkeyPatch) -> None:
@@ -106,6 +106,37 @@ def test_log_levels_are_read_in_any_case(environment: pytest.MonkeyPatch, level:
     assert load_settings(dotenv=None).log_level == level.upper()
 
 
+def test_dotenv_inline_comments_are_not_part_of_the_value() -> None:
+    Path(".env").write_text(
+        f"DISCORD_TOKEN={TOKEN}  # Bot → Reset Token\nFAQBOT_LOG_LEVEL=warning # quieter\n"
+    )
+    settings = load_settings()
+    assert settings.log_level == "WARNING"
+    assert require_token(settings).get_secret_value() == TOKEN
+
+
+def test_an_empty_value_leaves_the_default(environment: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text("DISCORD_TOKEN=\nFAQBOT_ASK_RATE=\n")
+    environment.setenv("FAQBOT_LOG_FORMAT", "")
+    settings = load_settings()
+    assert (settings.token, settings.ask_rate, settings.log_format) == (None, 5, "text")
+
+
+def test_a_dotenv_that_is_not_text_is_a_one_line_error() -> None:
+    Path(".env").write_bytes(b"\xff\xfeDISCORD_TOKEN=\x00\x01")
+    with pytest.raises(ConfigError, match=r"^cannot read \.env: ") as raised:
+        load_settings()
+    assert "\n" not in str(raised.value)
+
+
+def test_an_invalid_value_is_quoted_back_only_in_part(environment: pytest.MonkeyPatch) -> None:
+    pasted = "x" * 72
+    environment.setenv("FAQBOT_DEV_GUILD_ID", pasted)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(dotenv=None)
+    assert str(raised.value).endswith(f"not '{'x' * 20}…'")
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -113,7 +144,11 @@ def test_log_levels_are_read_in_any_case(environment: pytest.MonkeyPatch, level:
         ({"DISCORD_TOKEN": "abc"}, "DISCORD_TOKEN is malformed"),
         ({"DISCORD_TOKEN_FILE": "/nonexistent/token"}, "cannot read DISCORD_TOKEN_FILE"),
         ({"FAQBOT_ASK_RATE": "many"}, "FAQBOT_ASK_RATE must be a whole number"),
-        ({"FAQBOT_BURST_SECONDS": "-1"}, "FAQBOT_BURST_SECONDS must not be negative"),
+        ({"FAQBOT_BURST_SECONDS": "-1"}, "FAQBOT_BURST_SECONDS must be a number of seconds, 0 or"),
+        ({"FAQBOT_RETENTION_DAYS": "-1"}, "FAQBOT_RETENTION_DAYS must be a whole number of days"),
+        ({"FAQBOT_RELOAD_SECONDS": "0"}, "FAQBOT_RELOAD_SECONDS must be a number of seconds above"),
+        ({"FAQBOT_DEV_GUILD_ID": "my server"}, "FAQBOT_DEV_GUILD_ID must be a server id"),
+        ({"FAQBOT_SHARD_COUNT": "2", "FAQBOT_SHARD_IDS": "one"}, "FAQBOT_SHARD_IDS must be shard"),
         ({"FAQBOT_LOG_FORMAT": "xml"}, "FAQBOT_LOG_FORMAT must be 'text' or 'json'"),
         (
             {"FAQBOT_LOG_LEVEL": "verbose"},
