@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings, require_token
+from bot.config import ConfigError, Settings, load_settings, require_token, variable
 from bot.safety import Cooldown
 
+README = Path(__file__).parents[2] / "README.md"
 TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
@@ -167,3 +168,24 @@ def test_bad_settings_are_one_line_errors(
         require_token(load_settings(dotenv=None))
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_the_readme_lists_every_setting_with_its_true_default() -> None:
+    section = README.read_text(encoding="utf-8").split("### Settings\n", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `"):
+            rows[cells[0].strip("`")] = cells[1]
+    documented = {}
+    for field, info in Settings.model_fields.items():
+        default = info.default
+        if default is None:
+            documented[variable(field)] = "unset"
+        elif field == "faq_dir":
+            documented[variable(field)] = "the shipped `knowledge/faq`"
+        elif isinstance(default, float):
+            documented[variable(field)] = f"`{default:g}`"
+        else:
+            documented[variable(field)] = f"`{default}`"
+    assert rows == documented
