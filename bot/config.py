@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.loader import SHIPPED_FAQ_DIR
+from knowledge import SHIPPED_FAQ_DIR
 
 PREFIX = "FAQBOT_"
 TOKEN_VARIABLE = "DISCORD_TOKEN"

@@ -30,8 +30,6 @@ def command_run(args: argparse.Namespace) -> int:
         settings = load_settings()
         if settings.token is None and getattr(args, "or_chat", False):
             print("No DISCORD_TOKEN set, so starting a local chat over the FAQ instead.")
-            if args.faq_dir is None:
-                args.faq_dir = settings.faq_dir
             return knowledge_cli.command_chat(args)
         token = require_token(settings)
     except ConfigError as error:

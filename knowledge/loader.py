@@ -7,22 +7,19 @@ serves one keeps serving it (see ``bot`` hot reload). Warnings never block loadi
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import process
 
+# Re-exported: tests and benchmarks import it from here.
+from knowledge import SHIPPED_FAQ_DIR as SHIPPED_FAQ_DIR
 from knowledge.entry_schema import TopicFileValidator
 from knowledge.model import Entry, KnowledgeBase, Vocabulary
 from knowledge.problems import Problem, Severity
 from knowledge.text import words
 from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
 from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
-
-SHIPPED_FAQ_DIR = Path(__file__).parent / "faq"
-FAQ_DIR_ENV = "FAQBOT_FAQ_DIR"
-
 
 # (entry id, phrase index: 0 for the question, n for the nth alternate) -> (file, line, column)
 PhrasePositions = dict[tuple[str, int], tuple[str, int, int]]
@@ -41,12 +38,6 @@ class LoadResult:
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if not p.is_error)
-
-
-def default_faq_dir() -> Path:
-    """The FAQ directory: ``$FAQBOT_FAQ_DIR`` when set, else the one shipped in the package."""
-    configured = os.environ.get(FAQ_DIR_ENV, "").strip()
-    return Path(configured) if configured else SHIPPED_FAQ_DIR
 
 
 def display_path(path: Path) -> str:
