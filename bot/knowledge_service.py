@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.faq_files import faq_file_paths
 from knowledge.loader import display_path, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.problems import Problem
@@ -52,13 +53,12 @@ class KnowledgeError(RuntimeError):
 
 
 def _fingerprint(directory: Path) -> Fingerprint:
-    """Names, sizes and modification times: enough to notice a saved edit cheaply."""
+    """Names, sizes and modification times of the files the loader reads (hidden and editor
+    files are not among them): enough to notice a saved edit cheaply."""
     try:
         return tuple(
             sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                for p in directory.iterdir()
-                if p.suffix in {".yaml", ".yml"}
+                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in faq_file_paths(directory)
             )
         )
     except OSError:

@@ -15,6 +15,7 @@ from rapidfuzz import process
 # Re-exported: tests and benchmarks import it from here.
 from knowledge import SHIPPED_FAQ_DIR as SHIPPED_FAQ_DIR
 from knowledge.entry_schema import TopicFileValidator
+from knowledge.faq_files import faq_file_paths
 from knowledge.model import Entry, KnowledgeBase, Vocabulary
 from knowledge.problems import Problem, Severity
 from knowledge.text import words
@@ -51,7 +52,7 @@ def display_path(path: Path) -> str:
 def load_knowledge_base(faq_dir: Path) -> LoadResult:
     if not faq_dir.is_dir():
         return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
-    files = sorted(p for p in faq_dir.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    files = [p for p in faq_file_paths(faq_dir) if p.is_file()]
     problems: list[Problem] = []
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()

@@ -72,6 +72,18 @@ def test_a_valid_directory_loads_every_entry(mini_faq: Path) -> None:
     assert result.knowledge_base.vocabulary.synonym_groups[1] == ("ship", "vessel", "boat")
 
 
+def test_hidden_and_editor_files_beside_a_valid_faq_are_not_read(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "._about.yaml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X\xff\xfe")
+    (faq / ".#about.yaml").symlink_to("maintainer@laptop.4242:1764000000")
+    write(faq, "about.yaml~", "topic: [an old half-edited copy\n")
+    (faq / ".about.yaml.swp").write_bytes(b"b0VIM 9.1\x00" * 50)
+    result = load_knowledge_base(faq)
+    assert result.problems == ()
+    assert result.knowledge_base is not None
+    assert [e.id for e in result.knowledge_base.entries] == ["first-entry"]
+
+
 def test_too_long_answer_names_file_line_column_and_limit(faq: Path) -> None:
     write(faq, "olympics.yaml", topic_file("olympics", entry(answer="x" * 1812)))
     assert errors_of(faq) == [
