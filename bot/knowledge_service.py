@@ -56,13 +56,21 @@ def _fingerprint(directory: Path) -> Fingerprint:
     """Names, sizes and modification times of the files the loader reads (hidden and editor
     files are not among them): enough to notice a saved edit cheaply."""
     try:
-        return tuple(
-            sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in faq_file_paths(directory)
-            )
-        )
-    except OSError:
+        paths = faq_file_paths(directory)
+    except OSError:  # the directory itself is gone or unreadable; the loader says so
         return ()
+    return tuple(sorted(_file_fingerprint(path) for path in paths))
+
+
+def _file_fingerprint(path: Path) -> tuple[str, int, int]:
+    """One file's entry; one that cannot be examined (a broken or looping symbolic link, a
+    file deleted meanwhile) is listed with no size or time, which the loader reports or skips.
+    Without this, one such file would blank the whole fingerprint and no edit would be seen."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (path.name, -1, -1)
+    return (path.name, status.st_size, status.st_mtime_ns)
 
 
 def _recently_changed(fingerprint: Fingerprint, settle: float) -> list[str]:

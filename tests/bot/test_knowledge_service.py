@@ -71,6 +71,26 @@ async def test_an_editor_lock_file_does_not_stop_hot_reload(faq_dir: Path, event
         )
 
 
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [("moved.yaml", "gone.yaml"), ("loop.yaml", "loop.yaml")],
+    ids=["dangling", "looping"],
+)
+async def test_a_broken_symlink_does_not_stop_later_edits_being_served(
+    faq_dir: Path, eventually: Any, name: str, target: str
+) -> None:
+    service = KnowledgeService(faq_dir)
+    async with watching(service):
+        (faq_dir / name).symlink_to(target)
+        await asyncio.sleep(0.5)  # some polls, so the watcher has seen the link before the edit
+        add_alternate(faq_dir, "tsubame-status", NEW_ALTERNATE)
+        await eventually(
+            lambda: answers_with(service, NEW_ALTERNATE) == "tsubame-status",
+            timeout=RELOAD_TIMEOUT,
+            what="the edit beside the broken link to be served",
+        )
+
+
 async def test_an_edit_is_served_within_seconds_without_a_restart(
     bot: FaqBot, discord_double: DiscordDouble, faq_dir: Path, eventually: Any
 ) -> None:
