@@ -25,14 +25,13 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge import SHIPPED_FAQ_DIR
+from knowledge.problems import excerpt
 
 PREFIX = "FAQBOT_"
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 TOKEN_FILE_VARIABLE = "DISCORD_TOKEN_FILE"
 # Three base64url parts separated by dots: the shape of every Discord bot token.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-# An invalid value is quoted back only this far: enough to recognise, never a whole secret.
-_SHOWN_CHARS = 20
 
 
 class ConfigError(ValueError):
@@ -192,9 +191,4 @@ def _describe(error: ErrorDetails) -> str:
         return f"{location or 'settings'}: {error['msg']}"
     allowed = f"{variable(field)} must be {Settings.model_fields[field].description}"
     # The token is never quoted back, not even in part.
-    return allowed if field == "token" else f"{allowed}, not {_shown(error['input'])}"
-
-
-def _shown(value: object) -> str:
-    text = str(value)
-    return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
+    return allowed if field == "token" else f"{allowed}, not {excerpt(error['input'])}"

@@ -17,7 +17,7 @@ from knowledge import SHIPPED_FAQ_DIR as SHIPPED_FAQ_DIR
 from knowledge.entry_schema import TopicFileValidator
 from knowledge.faq_files import faq_file_paths
 from knowledge.model import Entry, KnowledgeBase, Vocabulary
-from knowledge.problems import Problem, Severity
+from knowledge.problems import Problem, Severity, excerpt
 from knowledge.text import words
 from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
 from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
@@ -152,7 +152,8 @@ def _cross_file_problems(
                 problems.append(
                     where.problem(
                         sub_path,
-                        f"entry '{entry.id}': phrase {phrase!r} repeats another of its phrases",
+                        f"entry '{entry.id}': phrase {excerpt(phrase)} repeats another of "
+                        "its phrases",
                         Severity.WARNING,
                     )
                 )
@@ -163,7 +164,7 @@ def _cross_file_problems(
                 problems.append(
                     where.problem(
                         sub_path,
-                        f"entry '{entry.id}': phrase {phrase!r} is also a phrase of entry "
+                        f"entry '{entry.id}': phrase {excerpt(phrase)} is also a phrase of entry "
                         f"'{owner}' ({first_seen[owner]}); a question can lead to only one entry",
                     )
                 )
@@ -175,7 +176,8 @@ def _cross_file_problems(
                 hint = process.extractOne(related_id, list(first_seen), score_cutoff=80)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
                 message = (
-                    f"entry '{entry.id}': related id '{related_id}' does not exist{suggestion}"
+                    f"entry '{entry.id}': related id {excerpt(related_id)} does not exist"
+                    f"{suggestion}"
                 )
             else:
                 continue
