@@ -64,7 +64,7 @@ def _fingerprint(directory: Path) -> Fingerprint:
 
 def _file_fingerprint(path: Path) -> tuple[str, int, int]:
     """One file's entry; one that cannot be examined (a broken or looping symbolic link, a
-    file deleted meanwhile) is listed with no size or time, which the loader reports or skips.
+    file deleted meanwhile) is listed with no size or time, which the loader reports.
     Without this, one such file would blank the whole fingerprint and no edit would be seen."""
     try:
         status = path.stat()

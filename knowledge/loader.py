@@ -15,7 +15,7 @@ from rapidfuzz import process
 # Re-exported: tests and benchmarks import it from here.
 from knowledge import SHIPPED_FAQ_DIR as SHIPPED_FAQ_DIR
 from knowledge.entry_schema import TopicFileValidator
-from knowledge.faq_files import faq_file_paths
+from knowledge.faq_files import faq_file_paths, unreadable
 from knowledge.model import Entry, KnowledgeBase, Vocabulary
 from knowledge.problems import Problem, Severity, excerpt
 from knowledge.text import words
@@ -42,9 +42,12 @@ class LoadResult:
 
 
 def display_path(path: Path) -> str:
-    """A path as a maintainer would type it: relative to the working directory if inside it."""
+    """A path as a maintainer would type it: relative to the working directory if inside it.
+
+    Only the directory is resolved, so a symbolic link is named as itself, not as its target.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -52,15 +55,19 @@ def display_path(path: Path) -> str:
 def load_knowledge_base(faq_dir: Path) -> LoadResult:
     if not faq_dir.is_dir():
         return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
-    files = [p for p in faq_file_paths(faq_dir) if p.is_file()]
+    directory = faq_dir.resolve()
     problems: list[Problem] = []
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()
     vocabulary = Vocabulary()
     digest = hashlib.sha256()
     topic_files = 0
-    for path in files:
+    for path in faq_file_paths(faq_dir):
         display = display_path(path)
+        refusal = unreadable(path, directory, display)
+        if refusal is not None:
+            problems.append(refusal)
+            continue
         if path.suffix == ".yml":
             problems.append(Problem(display, 1, 1, "FAQ files end in .yaml; rename this file"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,57 @@ def test_problem_messages_quote_only_a_short_marked_excerpt_of_a_value(faq: Path
         for name in ("bare", "topic", "ids", "urls", "tags", "dates", "keys", "dupes", "tagged")
     } | {"faq/_vocabulary.yaml"}
     assert longest_quoted_run(t, messages) <= EXCERPT_CHARS
+
+
+def test_a_symlink_to_a_file_outside_the_faq_directory_is_refused_unread(
+    faq: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secrets" / "discord_token"
+    secret.parent.mkdir()
+    secret.write_text(FAKE_TOKEN + "\n")
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "leak.yaml").symlink_to(secret)
+    result = load_knowledge_base(faq)
+    assert [str(p) for p in result.problems] == [
+        "faq/leak.yaml:1:1: symbolic link to a file outside the FAQ directory; refused "
+        "(copy the file in instead)"
+    ]
+    assert result.knowledge_base is None
+    assert longest_quoted_run(FAKE_TOKEN, [str(p) for p in result.problems]) <= 3
+
+
+def test_a_symlink_to_a_file_inside_the_faq_directory_is_read(faq: Path) -> None:
+    (faq / "drafts").mkdir()
+    write(faq / "drafts", "about.yaml", topic_file("about", entry()))
+    (faq / "about.yaml").symlink_to(Path("drafts") / "about.yaml")
+    result = load_knowledge_base(faq)
+    assert result.problems == ()
+    assert result.knowledge_base is not None
+    assert [e.id for e in result.knowledge_base.entries] == ["first-entry"]
+
+
+def test_broken_and_looping_symlinks_are_skipped_with_a_warning(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "moved.yaml").symlink_to("renamed-since.yaml")
+    (faq / "loop.yaml").symlink_to("loop.yaml")
+    result = load_knowledge_base(faq)
+    assert result.knowledge_base is not None
+    assert [str(p) for p in result.problems] == [
+        "faq/loop.yaml:1:1: warning: symbolic link loop; skipped",
+        "faq/moved.yaml:1:1: warning: broken symbolic link (its target does not exist); skipped",
+    ]
+
+
+def test_only_regular_files_are_read(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    os.mkfifo(faq / "pipe.yaml")  # opening it would wait for a writer forever
+    (faq / "folder.yaml").mkdir()
+    result = load_knowledge_base(faq)
+    assert result.knowledge_base is not None
+    assert [str(p) for p in result.problems] == [
+        "faq/folder.yaml:1:1: warning: not a regular file; skipped",
+        "faq/pipe.yaml:1:1: warning: not a regular file; skipped",
+    ]
 
 
 def test_too_long_answer_names_file_line_column_and_limit(faq: Path) -> None:
