@@ -205,6 +205,7 @@ def settings_in(tmp: Path) -> Settings:
     faq_dir = tmp / "faq"
     shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
     return Settings(
+        _env_file=None,  # the developer's .env (a dev guild id, say) must not steer the bench
         faq_dir=faq_dir,
         database=tmp / "data" / "faqbot.sqlite3",
         health_file=tmp / "data" / "health.json",

@@ -31,7 +31,8 @@ def _health_file() -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, commands = knowledge_cli.build_parser()
+    # The engine takes whatever directory it is given; the settings say which one.
+    parser, commands = knowledge_cli.build_parser(default_faq_dir=_setting("faq_dir"))
 
     run = commands.add_parser(
         "run", help="run the Discord bot (needs DISCORD_TOKEN; see the README's settings)"

@@ -1,20 +1,35 @@
 """Every setting the bot reads, read in one place: the environment (prefix FAQBOT_), then .env.
 
-The token is the exception to the prefix because Discord tooling everywhere calls it
-DISCORD_TOKEN; a Docker secret can supply it through DISCORD_TOKEN_FILE instead.
+pydantic-settings reads and types them; any invalid value is a ConfigError of one line that
+names the variable and says what it may be. The token is the exception to the prefix because
+Discord tooling everywhere calls it DISCORD_TOKEN; a Docker secret can supply it through
+DISCORD_TOKEN_FILE instead.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, Self, get_args
 
-from knowledge.loader import FAQ_DIR_ENV, SHIPPED_FAQ_DIR
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge import SHIPPED_FAQ_DIR
+from knowledge.problems import excerpt
 
 PREFIX = "FAQBOT_"
+TOKEN_VARIABLE = "DISCORD_TOKEN"
+TOKEN_FILE_VARIABLE = "DISCORD_TOKEN_FILE"
 # Three base64url parts separated by dots: the shape of every Discord bot token.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -23,43 +38,108 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line for the operator."""
 
 
-class Secret:
-    """Holds a secret so that it never shows in a repr, a log line or a traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The bot's settings; the README's settings table lists each with its default."""
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
 
-    faq_dir: Path = SHIPPED_FAQ_DIR
-    database: Path = Path("data/faqbot.sqlite3")
-    dev_guild_id: int | None = None
-    log_level: str = "INFO"
-    log_format: str = "text"
+
+def _shard_numbers(value: object) -> object:
+    """'1', '0,1' and '0 1' (and a JSON list, which pydantic-settings decodes) as numbers."""
+    if isinstance(value, int):  # "1" is valid JSON, so it arrives decoded
+        return (value,)
+    if isinstance(value, str):
+        return tuple(value.replace(",", " ").split())
+    return value
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+
+
+class Settings(BaseSettings):
+    """The bot's settings; the README's settings table lists each with its default.
+
+    Each description says what a value may be: it completes "FAQBOT_X must be ..." in errors.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        # `DISCORD_TOKEN=` (as .env.example has it) or `FAQBOT_X=` leaves the default.
+        env_ignore_empty=True,
+        # .env may hold other tools' variables, and the tests' FAQBOT_ ones.
+        extra="ignore",
+        frozen=True,
+    )
+
+    faq_dir: Path = Field(SHIPPED_FAQ_DIR, description="a directory")
+    database: Path = Field(Path("data/faqbot.sqlite3"), description="a file path")
+    dev_guild_id: int | None = Field(None, gt=0, description="a server id (a whole number)")
+    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
+        "INFO", description=f"one of {', '.join(LOG_LEVELS)}"
+    )
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = Field(
+        "text", description="'text' or 'json'"
+    )
     # Per user: at most `ask_rate` questions every `ask_per_seconds` (slash and mentions).
-    ask_rate: int = 5
-    ask_per_seconds: float = 30.0
+    ask_rate: int = Field(
+        5, ge=0, description="a whole number of questions, 0 or more (0 turns the cooldown off)"
+    )
+    ask_per_seconds: float = Field(
+        30.0, ge=0, description="a number of seconds, 0 or more (0 turns the cooldown off)"
+    )
     # The same question in the same channel within this window is answered once.
-    burst_seconds: float = 10.0
-    retention_days: int = 90
-    reload_seconds: float = 2.0
-    health_file: Path = Path("data/faqbot-health.json")
-    shard_count: int | None = None
-    shard_ids: tuple[int, ...] | None = None
-    token: Secret | None = field(default=None, repr=False)
+    burst_seconds: float = Field(
+        10.0, ge=0, description="a number of seconds, 0 or more (0 answers every repeat)"
+    )
+    retention_days: int = Field(
+        90, ge=0, description="a whole number of days, 0 or more (0 keeps questions forever)"
+    )
+    # Above 0: the watcher polls this often, and 0 would poll without pause.
+    reload_seconds: float = Field(2.0, gt=0, description="a number of seconds above 0")
+    health_file: Path = Field(Path("data/faqbot-health.json"), description="a file path")
+    shard_count: int | None = Field(None, gt=0, description="a whole number of shards, 1 or more")
+    shard_ids: (
+        Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_shard_numbers)] | None
+    ) = Field(None, description="shard numbers such as '0' or '0,1'")
+    # Declared before `token`, whose validator reads it.
+    token_file: Path | None = Field(
+        None, validation_alias=TOKEN_FILE_VARIABLE, description="a readable file"
+    )
+    token: SecretStr | None = Field(
+        None,
+        validation_alias=TOKEN_VARIABLE,
+        validate_default=True,
+        description="the bot token from the Developer Portal",
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _token_or_its_file(cls, token: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """DISCORD_TOKEN, else the contents of DISCORD_TOKEN_FILE; None when neither is set."""
+        text = token.get_secret_value() if token is not None else ""
+        token_file = info.data.get("token_file")
+        if not text.strip() and token_file is not None:
+            try:
+                text = token_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or exc
+                raise ValueError(
+                    f"cannot read {TOKEN_FILE_VARIABLE} {token_file}: {reason}"
+                ) from None
+        return SecretStr(text.strip()) if text.strip() else None
+
+    @model_validator(mode="after")
+    def _shards_agree(self) -> Self:
+        if self.shard_ids is not None and self.shard_count is None:
+            raise ValueError(f"{PREFIX}SHARD_IDS needs {PREFIX}SHARD_COUNT as well")
+        if self.shard_count and any(i >= self.shard_count for i in self.shard_ids or ()):
+            raise ValueError(f"{PREFIX}SHARD_IDS must be between 0 and {self.shard_count - 1}")
+        return self
 
     @property
     def state_dir(self) -> Path:
@@ -67,117 +147,48 @@ class Settings:
         return self.database.parent
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
-) -> Settings:
-    """Settings from ``environ`` (default: the process environment) over a ``.env`` file."""
-    env = dict(read_dotenv(dotenv)) if dotenv is not None else {}
-    env.update(os.environ if environ is None else environ)
-    shard_ids = _int_list(env, f"{PREFIX}SHARD_IDS")
-    shard_count = _int(env, f"{PREFIX}SHARD_COUNT")
-    if shard_ids is not None and shard_count is None:
-        raise ConfigError(f"{PREFIX}SHARD_IDS needs {PREFIX}SHARD_COUNT as well")
-    if shard_ids and shard_count and any(not 0 <= i < shard_count for i in shard_ids):
-        raise ConfigError(f"{PREFIX}SHARD_IDS must be between 0 and {shard_count - 1}")
-    log_format = env.get(f"{PREFIX}LOG_FORMAT", "text").strip().lower() or "text"
-    if log_format not in {"text", "json"}:
-        raise ConfigError(f"{PREFIX}LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
-    defaults = Settings()
-    return Settings(
-        faq_dir=_path(env, FAQ_DIR_ENV, defaults.faq_dir),
-        database=_path(env, f"{PREFIX}DATABASE", defaults.database),
-        dev_guild_id=_int(env, f"{PREFIX}DEV_GUILD_ID"),
-        log_level=env.get(f"{PREFIX}LOG_LEVEL", defaults.log_level).strip().upper() or "INFO",
-        log_format=log_format,
-        ask_rate=_int(env, f"{PREFIX}ASK_RATE") or defaults.ask_rate,
-        ask_per_seconds=_float(env, f"{PREFIX}ASK_PER_SECONDS", defaults.ask_per_seconds),
-        burst_seconds=_float(env, f"{PREFIX}BURST_SECONDS", defaults.burst_seconds),
-        retention_days=_int(env, f"{PREFIX}RETENTION_DAYS") or defaults.retention_days,
-        reload_seconds=_float(env, f"{PREFIX}RELOAD_SECONDS", defaults.reload_seconds),
-        health_file=_path(env, f"{PREFIX}HEALTH_FILE", defaults.health_file),
-        shard_count=shard_count,
-        shard_ids=shard_ids,
-        token=_token(env),
-    )
+def variable(field: str) -> str:
+    """The environment variable that sets the setting ``field``."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else PREFIX + field.upper()
 
 
-def require_token(settings: Settings) -> Secret:
+def load_settings(dotenv: Path | None = Path(".env")) -> Settings:
+    """Settings from the process environment over the ``dotenv`` file (None: no file)."""
+    try:
+        # _env_file is pydantic-settings' own argument, absent from the signature mypy derives
+        # from the fields.
+        return Settings(_env_file=dotenv)  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise ConfigError("; ".join(_describe(e) for e in error.errors())) from None
+    except (OSError, UnicodeDecodeError) as error:  # the .env file exists but cannot be read
+        reason = getattr(error, "strerror", None) or error
+        raise ConfigError(f"cannot read {dotenv}: {reason}") from None
+
+
+def require_token(settings: Settings) -> SecretStr:
     """The token, or a one-line ConfigError saying how to provide it."""
     if settings.token is None:
         raise ConfigError(
-            "no Discord token: set DISCORD_TOKEN (environment or .env) or DISCORD_TOKEN_FILE"
+            f"no Discord token: set {TOKEN_VARIABLE} (environment or .env) or {TOKEN_FILE_VARIABLE}"
         )
-    if not _TOKEN_SHAPE.match(settings.token.reveal()):
+    if not _TOKEN_SHAPE.match(settings.token.get_secret_value()):
         raise ConfigError(
-            "DISCORD_TOKEN is malformed: expected the bot token from the Developer Portal "
+            f"{TOKEN_VARIABLE} is malformed: expected the bot token from the Developer Portal "
             "(three dot-separated parts)"
         )
     return settings.token
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file; comments, blanks and `export ` prefixes allowed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    values = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.removeprefix("export ").split("=", 1)
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
-
-
-def _token(env: Mapping[str, str]) -> Secret | None:
-    token = env.get("DISCORD_TOKEN", "").strip()
-    token_file = env.get("DISCORD_TOKEN_FILE", "").strip()
-    if not token and token_file:
-        try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read DISCORD_TOKEN_FILE {token_file}: {exc}") from None
-    return Secret(token) if token else None
-
-
-def _path(env: Mapping[str, str], key: str, default: Path) -> Path:
-    value = env.get(key, "").strip()
-    return Path(value) if value else default
-
-
-def _int(env: Mapping[str, str], key: str) -> int | None:
-    value = env.get(key, "").strip()
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
-    if number < 0:
-        raise ConfigError(f"{key} must not be negative")
-    return number
-
-
-def _float(env: Mapping[str, str], key: str, default: float) -> float:
-    value = env.get(key, "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{key} must be a number, not {value!r}") from None
-    if number < 0:
-        raise ConfigError(f"{key} must not be negative")
-    return number
-
-
-def _int_list(env: Mapping[str, str], key: str) -> tuple[int, ...] | None:
-    value = env.get(key, "").strip()
-    if not value:
-        return None
-    try:
-        return tuple(int(part) for part in value.replace(",", " ").split())
-    except ValueError:
-        raise ConfigError(f"{key} must be shard numbers such as '0' or '0,1'") from None
+def _describe(error: ErrorDetails) -> str:
+    """One invalid value as "VARIABLE must be <what is allowed>, not '<value>'"."""
+    if error["type"] == "value_error":  # raised by a validator above; its message says it all
+        return str(error["ctx"]["error"])
+    by_variable = {variable(field): field for field in Settings.model_fields}
+    location = str(error["loc"][0]) if error["loc"] else ""
+    field = by_variable.get(location, location)
+    if field not in Settings.model_fields:
+        return f"{location or 'settings'}: {error['msg']}"
+    allowed = f"{variable(field)} must be {Settings.model_fields[field].description}"
+    # The token is never quoted back, not even in part.
+    return allowed if field == "token" else f"{allowed}, not {excerpt(error['input'])}"

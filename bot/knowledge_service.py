@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.faq_files import faq_file_paths
 from knowledge.loader import display_path, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.problems import Problem
@@ -53,17 +54,24 @@ class KnowledgeError(RuntimeError):
 
 
 def _fingerprint(directory: Path) -> Fingerprint:
-    """Names, sizes and modification times: enough to notice a saved edit cheaply."""
+    """Names, sizes and modification times of the files the loader reads (hidden and editor
+    files are not among them): enough to notice a saved edit cheaply."""
     try:
-        return tuple(
-            sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                for p in directory.iterdir()
-                if p.suffix in {".yaml", ".yml"}
-            )
-        )
-    except OSError:
+        paths = faq_file_paths(directory)
+    except OSError:  # the directory itself is gone or unreadable; the loader says so
         return ()
+    return tuple(sorted(_file_fingerprint(path) for path in paths))
+
+
+def _file_fingerprint(path: Path) -> tuple[str, int, int]:
+    """One file's entry; one that cannot be examined (a broken or looping symbolic link, a
+    file deleted meanwhile) is listed with no size or time, which the loader reports.
+    Without this, one such file would blank the whole fingerprint and no edit would be seen."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (path.name, -1, -1)
+    return (path.name, status.st_size, status.st_mtime_ns)
 
 
 def _recently_changed(fingerprint: Fingerprint, settle: float) -> list[str]:

@@ -10,9 +10,10 @@ import sys
 
 import aiohttp
 import discord
+from pydantic import SecretStr
 
 from bot.client import FaqBot
-from bot.config import ConfigError, Secret, Settings, load_settings, require_token
+from bot.config import ConfigError, Settings, load_settings, require_token
 from bot.knowledge_service import KnowledgeError
 from bot.logs import configure_logging
 from knowledge import cli as knowledge_cli
@@ -30,8 +31,6 @@ def command_run(args: argparse.Namespace) -> int:
         settings = load_settings()
         if settings.token is None and getattr(args, "or_chat", False):
             print("No DISCORD_TOKEN set, so starting a local chat over the FAQ instead.")
-            if args.faq_dir is None:
-                args.faq_dir = settings.faq_dir
             return knowledge_cli.command_chat(args)
         token = require_token(settings)
     except ConfigError as error:
@@ -53,13 +52,13 @@ def command_sync(args: argparse.Namespace) -> int:
     return asyncio.run(_sync_once(settings, token))
 
 
-async def _sync_once(settings: Settings, token: Secret) -> int:
+async def _sync_once(settings: Settings, token: SecretStr) -> int:
     bot = _make_bot(settings)
     if bot is None:
         return EXIT_FAILED
     async with bot:
         try:
-            await bot.login(token.reveal())
+            await bot.login(token.get_secret_value())
         except discord.LoginFailure:
             print("faqbot: Discord rejected the token", file=sys.stderr)
             return EXIT_CONFIG
@@ -83,7 +82,7 @@ def _make_bot(settings: Settings) -> FaqBot | None:
         return None
 
 
-async def _run_until_stopped(settings: Settings, token: Secret) -> int:
+async def _run_until_stopped(settings: Settings, token: SecretStr) -> int:
     bot = _make_bot(settings)
     if bot is None:
         return EXIT_FAILED
@@ -92,7 +91,7 @@ async def _run_until_stopped(settings: Settings, token: Secret) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     async with bot:
-        running = asyncio.create_task(bot.start(token.reveal()), name="bot")
+        running = asyncio.create_task(bot.start(token.get_secret_value()), name="bot")
         stopping = asyncio.create_task(stop.wait(), name="stop-signal")
         done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping in done:

@@ -20,7 +20,7 @@ from knowledge.evaluation import (
     evaluate,
     read_evaluation_set,
 )
-from knowledge.loader import FAQ_DIR_ENV, LoadResult, default_faq_dir, load_knowledge_base
+from knowledge.loader import SHIPPED_FAQ_DIR, LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.quality import confusable_entries
@@ -38,9 +38,9 @@ HELP_TEXT = (
 )
 
 
-def build_parser() -> tuple[
-    argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]
-]:
+def build_parser(
+    default_faq_dir: Path = SHIPPED_FAQ_DIR,
+) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="faqbot",
         description="Answer questions from the Japan–UK–ASEAN cyber cooperation FAQ.",
@@ -48,8 +48,8 @@ def build_parser() -> tuple[
     parser.add_argument(
         "--faq-dir",
         type=Path,
-        default=None,
-        help=f"FAQ directory (default: ${FAQ_DIR_ENV} or the FAQ shipped with the bot)",
+        default=default_faq_dir,
+        help="FAQ directory (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -118,7 +118,7 @@ def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> i
 
 
 def faq_dir(args: argparse.Namespace) -> Path:
-    return args.faq_dir if args.faq_dir is not None else default_faq_dir()
+    return args.faq_dir if args.faq_dir is not None else SHIPPED_FAQ_DIR
 
 
 def load_or_report(args: argparse.Namespace, out: TextIO = sys.stderr) -> Matcher | None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import process
 
 from knowledge.model import Entry, Source
-from knowledge.problems import Problem, format_count
+from knowledge.problems import Problem, excerpt, format_count
 from knowledge.text import normalise
 from knowledge.yaml_source import ValuePath, YamlDocument
 
@@ -60,7 +60,8 @@ class TopicFileValidator:
         topic = data.get("topic")
         if topic != self._stem:
             self._error(
-                ("topic",), f"'topic' must equal the file name '{self._stem}', found {topic!r}"
+                ("topic",),
+                f"'topic' must equal the file name '{self._stem}', found {excerpt(topic)}",
             )
         if "entries" not in data:
             return []
@@ -86,7 +87,9 @@ class TopicFileValidator:
             return None
         entry_id = raw.get("id")
         label = (
-            f"entry '{entry_id}'" if isinstance(entry_id, str) else f"entry #{int(path[-1]) + 1}"
+            f"entry {excerpt(entry_id)}"
+            if isinstance(entry_id, str)
+            else f"entry #{int(path[-1]) + 1}"
         )
         before = len(self.problems)
         self._check_keys(raw, path, ENTRY_KEYS, label)
@@ -171,7 +174,9 @@ class TopicFileValidator:
 
     def _kebab(self, value: Any, path: ValuePath, label: str) -> str | None:
         if not isinstance(value, str) or not KEBAB_CASE.match(value):
-            self._error(path, f"{label} item {value!r} must be kebab-case (a-z, 0-9, hyphens)")
+            self._error(
+                path, f"{label} item {excerpt(value)} must be kebab-case (a-z, 0-9, hyphens)"
+            )
             return None
         return value
 
@@ -190,7 +195,9 @@ class TopicFileValidator:
                 f"{label} title is longer than {MAX_SOURCE_TITLE_CHARS} characters",
             )
         if not isinstance(url, str) or not is_web_url(url):
-            self._error((*path, "url"), f"{label} item needs an http(s) 'url', found {url!r}")
+            self._error(
+                (*path, "url"), f"{label} item needs an http(s) 'url', found {excerpt(url)}"
+            )
         elif len(url) > MAX_URL_CHARS:
             self._error((*path, "url"), f"{label} url is longer than {MAX_URL_CHARS} characters")
         if len(self.problems) > before:
@@ -206,7 +213,8 @@ class TopicFileValidator:
                 value = dt.date.fromisoformat(value)
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             self._error(
-                (*path, "updated"), f"{label}: 'updated' must be a date YYYY-MM-DD, found {value!r}"
+                (*path, "updated"),
+                f"{label}: 'updated' must be a date YYYY-MM-DD, found {excerpt(value)}",
             )
             return None
         return value
@@ -224,7 +232,8 @@ class TopicFileValidator:
                         self._display,
                         line,
                         column,
-                        f"{label}: unknown key '{key}'{suggestion} (allowed: {', '.join(allowed)})",
+                        f"{_prefix(label)}unknown key {excerpt(key)}{suggestion} "
+                        f"(allowed: {', '.join(allowed)})",
                     )
                 )
         for key in allowed:
@@ -256,4 +265,4 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if value is None:
         return "nothing"
-    return f"{type(value).__name__} {value!r}"[:60]
+    return f"{type(value).__name__} {excerpt(value)}"

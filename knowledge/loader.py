@@ -7,23 +7,21 @@ serves one keeps serving it (see ``bot`` hot reload). Warnings never block loadi
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import process
 
+# Re-exported: tests and benchmarks import it from here.
+from knowledge import SHIPPED_FAQ_DIR as SHIPPED_FAQ_DIR
 from knowledge.entry_schema import TopicFileValidator
+from knowledge.faq_files import faq_file_paths, unreadable
 from knowledge.model import Entry, KnowledgeBase, SmallTalk, Vocabulary
-from knowledge.problems import Problem, Severity
+from knowledge.problems import Problem, Severity, excerpt
 from knowledge.small_talk import SMALL_TALK_FILE, read_small_talk
 from knowledge.text import words
 from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
 from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
-
-SHIPPED_FAQ_DIR = Path(__file__).parent / "faq"
-FAQ_DIR_ENV = "FAQBOT_FAQ_DIR"
-
 
 # (entry id, phrase index: 0 for the question, n for the nth alternate) -> (file, line, column)
 PhrasePositions = dict[tuple[str, int], tuple[str, int, int]]
@@ -44,16 +42,13 @@ class LoadResult:
         return tuple(p for p in self.problems if not p.is_error)
 
 
-def default_faq_dir() -> Path:
-    """The FAQ directory: ``$FAQBOT_FAQ_DIR`` when set, else the one shipped in the package."""
-    configured = os.environ.get(FAQ_DIR_ENV, "").strip()
-    return Path(configured) if configured else SHIPPED_FAQ_DIR
-
-
 def display_path(path: Path) -> str:
-    """A path as a maintainer would type it: relative to the working directory if inside it."""
+    """A path as a maintainer would type it: relative to the working directory if inside it.
+
+    Only the directory is resolved, so a symbolic link is named as itself, not as its target.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -61,7 +56,7 @@ def display_path(path: Path) -> str:
 def load_knowledge_base(faq_dir: Path) -> LoadResult:
     if not faq_dir.is_dir():
         return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
-    files = sorted(p for p in faq_dir.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    directory = faq_dir.resolve()
     problems: list[Problem] = []
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()
@@ -69,8 +64,12 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
     topic_files = 0
-    for path in files:
+    for path in faq_file_paths(faq_dir):
         display = display_path(path)
+        refusal = unreadable(path, directory, display)
+        if refusal is not None:
+            problems.append(refusal)
+            continue
         if path.suffix == ".yml":
             problems.append(Problem(display, 1, 1, "FAQ files end in .yaml; rename this file"))
             continue
@@ -172,7 +171,8 @@ def _cross_file_problems(
                 problems.append(
                     where.problem(
                         sub_path,
-                        f"entry '{entry.id}': phrase {phrase!r} repeats another of its phrases",
+                        f"entry '{entry.id}': phrase {excerpt(phrase)} repeats another of "
+                        "its phrases",
                         Severity.WARNING,
                     )
                 )
@@ -183,7 +183,7 @@ def _cross_file_problems(
                 problems.append(
                     where.problem(
                         sub_path,
-                        f"entry '{entry.id}': phrase {phrase!r} is also a phrase of entry "
+                        f"entry '{entry.id}': phrase {excerpt(phrase)} is also a phrase of entry "
                         f"'{owner}' ({first_seen[owner]}); a question can lead to only one entry",
                     )
                 )
@@ -195,7 +195,8 @@ def _cross_file_problems(
                 hint = process.extractOne(related_id, list(first_seen), score_cutoff=80)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
                 message = (
-                    f"entry '{entry.id}': related id '{related_id}' does not exist{suggestion}"
+                    f"entry '{entry.id}': related id {excerpt(related_id)} does not exist"
+                    f"{suggestion}"
                 )
             else:
                 continue

@@ -12,7 +12,7 @@ from typing import Any
 
 from knowledge.entry_schema import KEBAB_CASE
 from knowledge.model import SmallTalk
-from knowledge.problems import Problem
+from knowledge.problems import Problem, excerpt
 from knowledge.text import strip_discord_markup
 from knowledge.yaml_source import ValuePath, YamlDocument
 
@@ -71,7 +71,7 @@ def read_small_talk(
             if owner.setdefault(key, kind.id) != kind.id:
                 error(
                     (*path, "phrases", number),
-                    f"small-talk phrase {phrase!r} is also listed under '{owner[key]}'",
+                    f"small-talk phrase {excerpt(phrase)} is also listed under '{owner[key]}'",
                 )
         result.append(kind)
     return tuple(result), problems

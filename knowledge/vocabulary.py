@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.model import Vocabulary
-from knowledge.problems import Problem
+from knowledge.problems import Problem, excerpt
 from knowledge.text import words
 from knowledge.yaml_source import YamlDocument
 
@@ -34,13 +34,13 @@ def read_vocabulary(document: YamlDocument, display: str) -> tuple[Vocabulary, l
             continue
         bad = [w for w in group if not isinstance(w, str) or not words(w)]
         if bad:
-            error(path, f"synonym {bad[0]!r} is not text with a word in it (quote numbers)")
+            error(path, f"synonym {excerpt(bad[0])} is not text with a word in it (quote numbers)")
             continue
         for form in group:
             key = " ".join(words(form))
             if key in owner and owner[key] != index:
                 first_line, _ = document.position(("synonyms", owner[key]))
-                error(path, f"'{form}' is already in the synonym group at line {first_line}")
+                error(path, f"{excerpt(form)} is already in the synonym group at line {first_line}")
             owner.setdefault(key, index)
         result.append(tuple(group))
     return Vocabulary(synonym_groups=tuple(result)), problems

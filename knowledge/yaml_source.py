@@ -22,7 +22,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from knowledge.problems import Problem, format_count
+from knowledge.problems import Problem, excerpt, format_count
 
 # A topic file of a hundred long entries is about 100 KB; anything far larger is a mistake
 # (a pasted dump, a binary) and is refused before parsing.
@@ -210,7 +210,7 @@ class _Converter:
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in _COLLECTION_TAGS:
             # A tagged collection (!!python/object, !!set, ...) means something other than
             # plain data; refuse it rather than quietly reading it as a list or mapping.
-            self._problem(*_position(node), f"unsupported YAML tag {node.tag!r}")
+            self._problem(*_position(node), f"unsupported YAML tag {excerpt(node.tag)}")
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
@@ -230,19 +230,25 @@ class _Converter:
                 key = str(key)
             if key in result:
                 first_line, _ = self._document.key_positions[(*path, key)]
-                self._problem(line, column, f"duplicate key '{key}' (first at line {first_line})")
+                self._problem(
+                    line, column, f"duplicate key {excerpt(key)} (first at line {first_line})"
+                )
                 continue
             self._document.key_positions[(*path, key)] = (line, column)
             result[key] = self.convert(value_node, (*path, key))
         return result
 
     def _scalar(self, node: Node) -> Any:
+        if node.tag not in self._constructor.yaml_constructors:
+            # Said here rather than by PyYAML, whose message quotes the whole tag.
+            self._problem(*_position(node), f"unsupported YAML tag {excerpt(node.tag)}")
+            return None
         try:
             return self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             line, column = _position(node)
             reason = getattr(exc, "problem", None) or str(exc)
-            self._problem(line, column, f"cannot read value {node.value!r}: {reason}")
+            self._problem(line, column, f"cannot read value {excerpt(node.value)}: {reason}")
             return None
 
     def _problem(self, line: int, column: int, message: str) -> None:

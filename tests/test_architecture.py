@@ -32,3 +32,38 @@ def test_no_knowledge_module_names_discord_or_bot_in_its_imports() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in {"discord", "bot"}, f"{path}: imports {name}"
+
+
+def environment_reads(tree: ast.AST) -> list[tuple[int, str]]:
+    """Where a module reads the process environment: os.environ, os.getenv and the like."""
+    readers = {"environ", "environb", "getenv", "getenvb"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in readers:
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                found.append((node.lineno, f"os.{node.attr}"))
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [
+                (node.lineno, f"from os import {a.name}") for a in node.names if a.name in readers
+            ]
+    return sorted(found)
+
+
+def test_no_knowledge_module_reads_the_environment() -> None:
+    """The engine is given its FAQ directory; the application (bot) decides it from settings."""
+    reads = [
+        f"{path.relative_to(ROOT)}:{line}: {what}"
+        for path in sorted((ROOT / "knowledge").rglob("*.py"))
+        for line, what in environment_reads(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert reads == []
+
+
+def test_the_environment_check_sees_each_way_of_reading_it() -> None:
+    source = "import os\nfrom os import environ, getenv as g\nos.environ.get('A')\nos.getenv('B')\n"
+    assert [what for _, what in environment_reads(ast.parse(source))] == [
+        "from os import environ",
+        "from os import getenv",
+        "os.environ",
+        "os.getenv",
+    ]

@@ -71,10 +71,11 @@ class Store:
         clock: Callable[[], datetime] = utcnow,
         read_only: bool = False,
     ) -> None:
-        if retention_days < 1:
-            raise ValueError("retention_days must be at least 1")
+        if retention_days < 0:
+            raise ValueError("retention_days must be 0 (keep forever) or more")
         self.path = Path(path)
-        self.retention = timedelta(days=retention_days)
+        # 0 is the usual "never expire": no retention period, so nothing is ever purged.
+        self.retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
         self._read_only = read_only
         self._executor: ThreadPoolExecutor | None = None
@@ -144,6 +145,8 @@ class Store:
 
     async def purge_expired(self) -> int:
         """Delete questions past the retention period; votes stay, as they hold no text."""
+        if self.retention is None:
+            return 0
         cutoff = self._epoch(self._clock() - self.retention)
         return await self._write("retention purge", lambda db: db.purge(cutoff), 0)
 

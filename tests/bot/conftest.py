@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from discord_double import DiscordDouble, discord_double, interaction_payloads, 
 from discord_double.payloads import Payload
 
 from bot.client import FaqBot
-from bot.config import Settings
+from bot.config import Settings, variable
 
 SHIPPED_FAQ = Path(__file__).parents[2] / "knowledge" / "faq"
 
@@ -36,8 +37,15 @@ def faq_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, faq_dir: Path) -> Settings:
+def settings(tmp_path: Path, faq_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # Settings() reads the environment and .env besides its arguments: the developer's own
+    # settings stay out of the tests (and out of the bot processes they start).
+    ours = {variable(field) for field in Settings.model_fields}
+    for name in list(os.environ):
+        if name.upper() in ours:
+            monkeypatch.delenv(name)
     return Settings(
+        _env_file=None,
         faq_dir=faq_dir,
         database=tmp_path / "data" / "faqbot.sqlite3",
         health_file=tmp_path / "data" / "health.json",
@@ -56,7 +64,7 @@ async def bot(settings: Settings, discord_double: DiscordDouble) -> AsyncIterato
 
 
 def with_settings(settings: Settings, **changes: object) -> Settings:
-    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    return settings.model_copy(update=changes)
 
 
 StartBot = Callable[..., contextlib.AbstractAsyncContextManager[FaqBot]]

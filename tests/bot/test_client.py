@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from discord_double import DiscordDouble, running_bot
 from discord_double.payloads import (
@@ -64,7 +62,7 @@ async def test_dev_guild_gets_every_command_in_one_guild_put_and_no_global_sync(
 ) -> None:
     guild_id = int(discord_double.world.guild_id)
     async with running_bot(
-        FaqBot(dataclasses.replace(settings, dev_guild_id=guild_id)), discord_double
+        FaqBot(settings.model_copy(update={"dev_guild_id": guild_id})), discord_double
     ):
         sync = await discord_double.wait_for_request("PUT", GUILD_COMMANDS)
     assert sync.path.endswith(f"/guilds/{guild_id}/commands")

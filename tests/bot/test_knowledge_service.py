@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,52 @@ def answers_with(service: KnowledgeService, question: str) -> str | None:
 async def ask(double: DiscordDouble, question: str) -> Any:
     interaction = await double.slash_command("ask", {"question": question})
     return (await double.interaction_response(interaction["id"]))["data"]
+
+
+@contextlib.asynccontextmanager
+async def watching(service: KnowledgeService, interval: float = 0.05) -> AsyncIterator[None]:
+    """The service's real watcher, polling every ``interval`` seconds, for the block."""
+    watcher = asyncio.create_task(service.watch(interval))
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def test_an_editor_lock_file_does_not_stop_hot_reload(faq_dir: Path, eventually: Any) -> None:
+    service = KnowledgeService(faq_dir)
+    async with watching(service):
+        # Emacs's lock while a file is edited: a symbolic link to nowhere, named after it.
+        (faq_dir / f".#{TSUBAME_FILE}").symlink_to("maintainer@laptop.4242:1764000000")
+        await asyncio.sleep(0.5)  # some polls, so the watcher has seen the lock before the edit
+        add_alternate(faq_dir, "tsubame-status", NEW_ALTERNATE)
+        await eventually(
+            lambda: answers_with(service, NEW_ALTERNATE) == "tsubame-status",
+            timeout=RELOAD_TIMEOUT,
+            what="the edit beside the lock file to be served",
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [("moved.yaml", "gone.yaml"), ("loop.yaml", "loop.yaml")],
+    ids=["dangling", "looping"],
+)
+async def test_a_broken_symlink_does_not_stop_later_edits_being_served(
+    faq_dir: Path, eventually: Any, name: str, target: str
+) -> None:
+    service = KnowledgeService(faq_dir)
+    async with watching(service):
+        (faq_dir / name).symlink_to(target)
+        await asyncio.sleep(0.5)  # some polls, so the watcher has seen the link before the edit
+        add_alternate(faq_dir, "tsubame-status", NEW_ALTERNATE)
+        await eventually(
+            lambda: answers_with(service, NEW_ALTERNATE) == "tsubame-status",
+            timeout=RELOAD_TIMEOUT,
+            what="the edit beside the broken link to be served",
+        )
 
 
 async def test_an_edit_is_served_within_seconds_without_a_restart(

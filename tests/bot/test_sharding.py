@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from discord_double import DiscordDouble, running_bot
 
 from bot.client import FaqBot
@@ -13,7 +11,7 @@ from bot.config import Settings
 async def test_a_process_for_shard_1_of_2_identifies_so_and_answers_its_guild(
     settings: Settings, discord_double: DiscordDouble
 ) -> None:
-    sharded = dataclasses.replace(settings, shard_count=2, shard_ids=(1,))
+    sharded = settings.model_copy(update={"shard_count": 2, "shard_ids": (1,)})
     async with running_bot(FaqBot(sharded), discord_double) as bot:
         identify = await discord_double.wait_for_identify()
         assert identify["shard"] == [1, 2]

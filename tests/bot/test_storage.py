@@ -228,6 +228,17 @@ async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
     await store.close()
 
 
+async def test_a_retention_of_zero_days_keeps_every_question(db_path: Path, clock: Clock) -> None:
+    store = Store(db_path, retention_days=0, clock=clock)
+    await store.open()
+    await ask(store, "asked on day 0")
+    clock.advance(days=10 * 365)
+
+    assert await store.purge_expired() == 0
+    assert query(db_path, "SELECT question FROM questions") == [("asked on day 0",)]
+    await store.close()
+
+
 # Feedback votes
 
 

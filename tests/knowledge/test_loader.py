@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from knowledge.loader import load_knowledge_base
+from knowledge.problems import EXCERPT_CHARS
 
 ENTRY = """\
   - id: {id}
@@ -20,6 +22,19 @@ ENTRY = """\
     related: []
     updated: 2026-01-01
 """
+
+
+# Shaped like a Discord bot token: what must never be quoted whole, wherever it was pasted.
+FAKE_TOKEN = "Xq7ZpLw2Rk9Vn4Tb8Hs1Jd6Fm3Cg5Ye0Ua.QiWoEr.tYuIoPaSdFgHjKlZxCvBnMqWeRtYuI"
+
+
+def longest_quoted_run(secret: str, messages: list[str]) -> int:
+    """The most consecutive characters of ``secret`` that any one message contains."""
+    text = "\n".join(messages)
+    for n in range(len(secret), 0, -1):
+        if any(secret[i : i + n] in text for i in range(len(secret) - n + 1)):
+            return n
+    return 0
 
 
 def entry(
@@ -70,6 +85,90 @@ def test_a_valid_directory_loads_every_entry(mini_faq: Path) -> None:
     ]
     assert result.knowledge_base.topics == ("birds", "ships")
     assert result.knowledge_base.vocabulary.synonym_groups[1] == ("ship", "vessel", "boat")
+
+
+def test_hidden_and_editor_files_beside_a_valid_faq_are_not_read(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "._about.yaml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X\xff\xfe")
+    (faq / ".#about.yaml").symlink_to("maintainer@laptop.4242:1764000000")
+    write(faq, "about.yaml~", "topic: [an old half-edited copy\n")
+    (faq / ".about.yaml.swp").write_bytes(b"b0VIM 9.1\x00" * 50)
+    result = load_knowledge_base(faq)
+    assert result.problems == ()
+    assert result.knowledge_base is not None
+    assert [e.id for e in result.knowledge_base.entries] == ["first-entry"]
+
+
+def test_problem_messages_quote_only_a_short_marked_excerpt_of_a_value(faq: Path) -> None:
+    t = FAKE_TOKEN
+    write(faq, "bare.yaml", f"{t}\n")
+    write(faq, "topic.yaml", f"topic: {t}\nentries:\n" + entry("a"))
+    write(faq, "ids.yaml", topic_file("ids", entry(t)))
+    write(faq, "urls.yaml", topic_file("urls", entry("c", url=t)))
+    write(faq, "tags.yaml", topic_file("tags", entry("d", tags=f"[{t}]")))
+    write(faq, "dates.yaml", topic_file("dates", entry("e", updated=t)))
+    write(faq, "keys.yaml", topic_file("keys", entry("f") + f"    {t}: x\n"))
+    write(faq, "dupes.yaml", f"topic: dupes\n{t}: 1\n{t}: 2\nentries:\n" + entry("g"))
+    write(faq, "tagged.yaml", topic_file("tagged", entry("h", answer=f"!{t} An answer.")))
+    write(faq, "_vocabulary.yaml", f"synonyms:\n  - [{t}, alpha]\n  - [{t}, beta]\n")
+    messages = [p.message for p in load_knowledge_base(faq).problems]
+    quoting = {p.split(":")[0] for p in errors_of(faq) if "…" in p}
+    assert quoting == {
+        f"faq/{name}.yaml"
+        for name in ("bare", "topic", "ids", "urls", "tags", "dates", "keys", "dupes", "tagged")
+    } | {"faq/_vocabulary.yaml"}
+    assert longest_quoted_run(t, messages) <= EXCERPT_CHARS
+
+
+def test_a_symlink_to_a_file_outside_the_faq_directory_is_refused_unread(
+    faq: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secrets" / "discord_token"
+    secret.parent.mkdir()
+    secret.write_text(FAKE_TOKEN + "\n")
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "leak.yaml").symlink_to(secret)
+    result = load_knowledge_base(faq)
+    assert [str(p) for p in result.problems] == [
+        "faq/leak.yaml:1:1: symbolic link to a file outside the FAQ directory; refused "
+        "(copy the file in instead)"
+    ]
+    assert result.knowledge_base is None
+    assert longest_quoted_run(FAKE_TOKEN, [str(p) for p in result.problems]) <= 3
+
+
+def test_a_symlink_to_a_file_inside_the_faq_directory_is_read(faq: Path) -> None:
+    (faq / "drafts").mkdir()
+    write(faq / "drafts", "about.yaml", topic_file("about", entry()))
+    (faq / "about.yaml").symlink_to(Path("drafts") / "about.yaml")
+    result = load_knowledge_base(faq)
+    assert result.problems == ()
+    assert result.knowledge_base is not None
+    assert [e.id for e in result.knowledge_base.entries] == ["first-entry"]
+
+
+def test_broken_and_looping_symlinks_are_skipped_with_a_warning(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    (faq / "moved.yaml").symlink_to("renamed-since.yaml")
+    (faq / "loop.yaml").symlink_to("loop.yaml")
+    result = load_knowledge_base(faq)
+    assert result.knowledge_base is not None
+    assert [str(p) for p in result.problems] == [
+        "faq/loop.yaml:1:1: warning: symbolic link loop; skipped",
+        "faq/moved.yaml:1:1: warning: broken symbolic link (its target does not exist); skipped",
+    ]
+
+
+def test_only_regular_files_are_read(faq: Path) -> None:
+    write(faq, "about.yaml", topic_file("about", entry()))
+    os.mkfifo(faq / "pipe.yaml")  # opening it would wait for a writer forever
+    (faq / "folder.yaml").mkdir()
+    result = load_knowledge_base(faq)
+    assert result.knowledge_base is not None
+    assert [str(p) for p in result.problems] == [
+        "faq/folder.yaml:1:1: warning: not a regular file; skipped",
+        "faq/pipe.yaml:1:1: warning: not a regular file; skipped",
+    ]
 
 
 def test_too_long_answer_names_file_line_column_and_limit(faq: Path) -> None:
@@ -216,7 +315,7 @@ def test_warnings_do_not_block_loading(faq: Path) -> None:
     result = load_knowledge_base(faq)
     assert result.knowledge_base is not None
     assert [str(w) for w in result.warnings] == [
-        "faq/a.yaml:5:18: warning: entry 'first-entry': phrase 'What is the first entry' "
+        "faq/a.yaml:5:18: warning: entry 'first-entry': phrase 'What is the first en…' "
         "repeats another of its phrases"
     ]
 
