@@ -2,14 +2,24 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# Locked installs: exact versions and file hashes, compiled from pyproject.toml by `make lock`.
+LOCK     := requirements.lock
+DEV_LOCK := requirements-dev.lock
+COMPILE  := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+            --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck eval bench lock clean
 
-$(BIN)/faqbot: pyproject.toml
+$(BIN)/faqbot: pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# After changing dependencies in pyproject.toml: rewrite both locks (newest versions that fit).
+lock: $(BIN)/faqbot
+	$(COMPILE) --output-file $(LOCK) pyproject.toml
+	$(COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
 
 run: $(BIN)/faqbot
 	$(BIN)/faqbot run --or-chat
@@ -22,7 +32,12 @@ typecheck: $(BIN)/faqbot
 	$(BIN)/mypy bot knowledge
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
+
+# The gate an FAQ edit must pass (also run by CI): the shipped FAQ on both evaluation sets.
+eval: $(BIN)/faqbot
+	$(BIN)/faqbot eval --min-top1 0.95 --min-answered 0.90 --max-oos 0.03 \
+	    tests/data/eval.yaml tests/data/eval-holdout.yaml
 
 bench: $(BIN)/faqbot
 	$(BIN)/python bench/matching.py

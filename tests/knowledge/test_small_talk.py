@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.small_talk import surface
@@ -108,3 +111,31 @@ def test_surface_folds_case_width_and_end_punctuation_but_keeps_emoji() -> None:
     assert surface("ｔｈａｎｋｓ") == "thanks"
     assert surface("👍") == "👍"
     assert surface("?") == "?"
+
+
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "knowledge/schema/smalltalk.schema.json").read_text("utf-8")
+)
+
+
+def test_the_shipped_small_talk_file_passes_the_editors_schema() -> None:
+    data = yaml.safe_load((SHIPPED_FAQ_DIR / "_smalltalk.yaml").read_text("utf-8"))
+    jsonschema.validate(data, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        {"id": "a", "phrases": ["x"]},  # neither reply nor help
+        {"id": "a", "reply": "r", "help": True, "phrases": ["x"]},  # both
+        {"id": "a", "reply": "r", "phrases": [False]},  # an unquoted no
+        {"id": "A!", "reply": "r", "phrases": ["x"]},
+        {"id": "a", "reply": "r", "phrases": ["x"], "emoji": "y"},
+    ],
+)
+def test_the_schema_and_the_loader_refuse_the_same_kinds(
+    faq: Path, kind: dict[str, object]
+) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"smalltalk": [kind]}, SCHEMA)
+    assert errors_with(faq, yaml.safe_dump({"smalltalk": [kind]}))
