@@ -77,7 +77,11 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
 
 
 class FaqBot(commands.AutoShardedBot):
-    """Sharded when settings ask for it; one shard in one process otherwise."""
+    """Runs the shards that settings name; otherwise all the shards Discord recommends.
+
+    Without FAQBOT_SHARD_COUNT discord.py asks ``GET /gateway/bot`` for the recommended count
+    (one for a bot in fewer than 2,500 servers) and runs every shard in this process.
+    """
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         shard_options: dict[str, Any] = {}

@@ -14,7 +14,8 @@ from knowledge.text import normalise
 # @everyone, role or user mentions, and none of them may ever notify anyone.
 NO_PINGS = discord.AllowedMentions.none()
 
-# Discord's limit for a slash-command string option; mentions are cut to the same length.
+# This bot's limit on a question (Discord allows 6,000 characters in a string option): /ask
+# declares it as the option's max_length, and mentions are cut to the same length.
 MAX_QUESTION_LENGTH = 300
 
 
