@@ -1,4 +1,4 @@
-"""What keeps the bot safe in a public server: no pings, escaped echoes, rate limits."""
+"""What keeps the bot safe in a public server: no pings, a question length cap, rate limits."""
 
 from __future__ import annotations
 
@@ -17,12 +17,6 @@ NO_PINGS = discord.AllowedMentions.none()
 # This bot's limit on a question (Discord allows 6,000 characters in a string option): /ask
 # declares it as the option's max_length, and mentions are cut to the same length.
 MAX_QUESTION_LENGTH = 300
-
-
-def echo(text: str, limit: int = 200) -> str:
-    """User text made safe to show back: Markdown and mentions neutralised, length capped."""
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(shown))
 
 
 class Cooldown:
