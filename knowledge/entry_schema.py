@@ -77,9 +77,6 @@ class TopicFileValidator:
                 entries.append((index, entry))
         return entries
 
-    def position(self, path: ValuePath) -> tuple[int, int]:
-        return self._doc.position(path)
-
     def _entry(self, raw: Any, path: ValuePath) -> Entry | None:
         if not isinstance(raw, dict):
             self._error(path, f"an entry must be a mapping, found {_kind(raw)}")
