@@ -30,6 +30,10 @@ COMMAND_HASH_FILE = "commands.sha256"
 IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item", "discord.py: on_message")
 SHUTDOWN_GRACE_SECONDS = 5.0
 HTTP_CONNECTIONS = 32
+COMMAND_OUT_OF_DATE = (
+    "This command is out of date; Discord shows the bot's current commands shortly. "
+    "Meanwhile, ask with `/ask`."
+)
 
 
 def intents() -> discord.Intents:
@@ -66,6 +70,9 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
     ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             return  # the check already told the user why
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            await self._command_out_of_date(interaction, error)
+            return
         if interaction.type is discord.InteractionType.autocomplete:
             # Discord accepts only choices in reply to an autocomplete; an apology message
             # would be refused. Offer none and log the cause.
@@ -74,6 +81,40 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
                 await interaction.response.autocomplete([])
             return
         await report_failure(interaction, getattr(error, "original", error))
+
+    async def _command_out_of_date(
+        self,
+        interaction: discord.Interaction,
+        error: app_commands.CommandNotFound | app_commands.CommandSignatureMismatch,
+    ) -> None:
+        """A command Discord still offers but this bot no longer has (or has changed).
+
+        Discord's clients keep the commands they were last sent for a while after a sync, so
+        this is expected after a command is removed or renamed: nothing is broken, and no
+        traceback would help. The user is told privately, the log gets one line.
+        """
+        if isinstance(error, app_commands.CommandSignatureMismatch):
+            name = error.command.qualified_name
+        else:
+            name = " ".join([*error.parents, error.name])
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(
+                    COMMAND_OUT_OF_DATE, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+            outcome = "told the user it is out of date"
+        except discord.HTTPException as reply_error:
+            outcome = f"could not tell the user: {reply_error}"
+        log.warning(
+            "interaction %s is for /%s, which this bot's commands don't match (%s); %s",
+            interaction.id,
+            name,
+            error,
+            outcome,
+            extra={"interaction_id": interaction.id},
+        )
 
 
 class FaqBot(commands.AutoShardedBot):
