@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.failures import report_failure
 from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
-from bot.features.components import DYNAMIC_ITEMS
+from bot.features.components import Components
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
 from bot.knowledge_service import KnowledgeService
@@ -27,7 +27,7 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 COMMAND_HASH_FILE = "commands.sha256"
 # discord.py names the tasks that run handlers; these are the ones answering someone.
-IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item", "discord.py: on_message")
+IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord.py: on_interaction", "discord.py: on_message")
 SHUTDOWN_GRACE_SECONDS = 5.0
 HTTP_CONNECTIONS = 32
 COMMAND_OUT_OF_DATE = (
@@ -157,7 +157,7 @@ class FaqBot(commands.AutoShardedBot):
         await self.add_cog(Ask(self))
         await self.add_cog(Topics(self))
         await self.add_cog(FaqAdmin(self))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.add_cog(Components(self))
         await self.sync_commands()
         self._background.append(
             asyncio.create_task(
