@@ -257,6 +257,7 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
 
 STALE = "This {what} no longer works; ask again with `/ask`."
 ENTRY_GONE = "That question is no longer in the FAQ. Try `/ask` again."
+VOTE_GONE = "That answer is no longer in the FAQ, so your vote was not recorded."
 TOPIC_GONE = "That topic is no longer in the FAQ; run `/topics` again."
 ONLY_THE_ASKER = "Only the person who asked can pick from these. Use `/ask` to ask your own."
 
@@ -300,6 +301,11 @@ class Components(commands.Cog):
             await say(interaction, STALE.format(what=what))
 
     async def vote(self, interaction: discord.Interaction, vote: Vote) -> None:
+        if self.bot.knowledge.current.knowledge_base.get(vote.entry_id) is None:
+            # Votes are per entry of the FAQ being served; one for an entry that was removed
+            # (or never existed) would count towards nothing a maintainer can see or fix.
+            await say(interaction, VOTE_GONE)
+            return
         # The reply says whether the vote was stored, so the write comes first; a slow
         # store must not make the reply miss Discord's 3-second window.
         recording = self.bot.store.record_vote(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,13 @@ from bot.features.components import (
     ONLY_THE_ASKER,
     STALE,
     TOPIC_GONE,
+    VOTE_GONE,
     Pick,
     Related,
     Vote,
     parse_custom_id,
 )
-from bot.storage import utcnow
+from bot.storage import EntryFeedback, utcnow
 
 EPHEMERAL = 1 << 6
 BUTTON, SELECT = interaction_payloads.BUTTON, interaction_payloads.STRING_SELECT
@@ -101,6 +103,7 @@ FORGED: dict[str, tuple[str, int, list[Any] | None, str]] = {
     "an unknown entry id": ("faq:related:no-such-entry", BUTTON, None, ENTRY_GONE),
     "an unknown entry in a menu": ("faq:entry", SELECT, ["z" * 5_000], ENTRY_GONE),
     "an unknown topic in a menu": ("faq:topics", SELECT, ["no-such-topic"], TOPIC_GONE),
+    "a vote for an unknown entry": ("faq:vote:no-such-entry:1", BUTTON, None, VOTE_GONE),
 }
 
 
@@ -181,3 +184,33 @@ def test_custom_ids_are_read_strictly() -> None:
         assert parse_custom_id(forged, BUTTON) is None, forged
     assert parse_custom_id(None, BUTTON) is None
     assert parse_custom_id("faq:related:cyder", 99) is None
+
+
+def rename_entry(faq_dir: Path, old: str, new: str) -> None:
+    for path in faq_dir.glob("*.yaml"):
+        path.write_text(path.read_text().replace(old, new))
+
+
+async def test_a_vote_for_an_entry_removed_from_the_faq_is_refused_and_not_recorded(
+    bot: FaqBot, discord_double: DiscordDouble, faq_dir: Path, eventually: Any
+) -> None:
+    message = await answered_message(discord_double)  # has faq:vote:tsubame-project:1
+    # The maintainers rename the entry, then the bot reloads: the old buttons are stale.
+    rename_entry(faq_dir, "tsubame-project", "tsubame-programme")
+    assert (await bot.knowledge.reload()).ok
+
+    refused = await discord_double.click_button("faq:vote:tsubame-project:1", message=message)
+    body = await discord_double.interaction_response(refused["id"])
+    assert body["data"]["flags"] & EPHEMERAL
+    assert body["data"]["content"] == VOTE_GONE
+
+    # A vote for an entry that is there is recorded; the refused one never is.
+    kept = await discord_double.click_button("faq:vote:tsubame-status:1", message=message)
+    await discord_double.interaction_response(kept["id"])
+
+    async def feedback() -> list[EntryFeedback]:
+        return (await bot.store.stats(since=utcnow() - timedelta(hours=1))).feedback
+
+    await eventually(feedback, what="the vote that was kept")
+    assert await feedback() == [EntryFeedback("tsubame-status", 1, 0)]
+    discord_double.assert_clean()
