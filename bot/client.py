@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.deadlines import LateInteractions
 from bot.failures import report_failure
 from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
@@ -52,6 +53,8 @@ def intents() -> discord.Intents:
 
 class FaqTree(app_commands.CommandTree["FaqBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await self.client.late.admit(interaction):
+            return False  # no answer could arrive in time; FaqTree.on_error is not called
         if self.client.accepting:
             return True
         if interaction.type is discord.InteractionType.autocomplete:
@@ -147,6 +150,7 @@ class FaqBot(commands.AutoShardedBot):
         self.store = Store(settings.database, retention_days=settings.retention_days)
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
+        self.late = LateInteractions(turns=HTTP_CONNECTIONS)
         self._background: list[asyncio.Task[None]] = []
         self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
@@ -243,5 +247,6 @@ class FaqBot(commands.AutoShardedBot):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
+        self.late.summarise()
         await self.store.close()
         self.heartbeat.clear()

@@ -74,6 +74,7 @@ async def respond(
         await interaction.followup.send(**options)
     else:
         await interaction.response.send_message(**options)
+        _bot(interaction).late.acknowledged(interaction)
 
 
 async def before_replying(
@@ -90,6 +91,7 @@ async def before_replying(
     done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS)
     if not done:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        _bot(interaction).late.acknowledged(interaction)
     return await asyncio.shield(task)
 
 
@@ -275,6 +277,8 @@ class Components(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.component:
+            return
+        if not await self.bot.late.admit(interaction):
             return
         async with guarded(interaction):
             await self.answer(interaction)
