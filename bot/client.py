@@ -14,10 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.deadlines import LateInteractions
 from bot.failures import report_failure
 from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
-from bot.features.components import DYNAMIC_ITEMS
+from bot.features.components import Components
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
 from bot.knowledge_service import KnowledgeService
@@ -27,9 +28,13 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 COMMAND_HASH_FILE = "commands.sha256"
 # discord.py names the tasks that run handlers; these are the ones answering someone.
-IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item", "discord.py: on_message")
+IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord.py: on_interaction", "discord.py: on_message")
 SHUTDOWN_GRACE_SECONDS = 5.0
 HTTP_CONNECTIONS = 32
+COMMAND_OUT_OF_DATE = (
+    "This command is out of date; Discord shows the bot's current commands shortly. "
+    "Meanwhile, ask with `/ask`."
+)
 
 
 def intents() -> discord.Intents:
@@ -48,6 +53,8 @@ def intents() -> discord.Intents:
 
 class FaqTree(app_commands.CommandTree["FaqBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await self.client.late.admit(interaction):
+            return False  # no answer could arrive in time; FaqTree.on_error is not called
         if self.client.accepting:
             return True
         if interaction.type is discord.InteractionType.autocomplete:
@@ -66,6 +73,9 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
     ) -> None:
         if isinstance(error, app_commands.CheckFailure):
             return  # the check already told the user why
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            await self._command_out_of_date(interaction, error)
+            return
         if interaction.type is discord.InteractionType.autocomplete:
             # Discord accepts only choices in reply to an autocomplete; an apology message
             # would be refused. Offer none and log the cause.
@@ -75,9 +85,47 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             return
         await report_failure(interaction, getattr(error, "original", error))
 
+    async def _command_out_of_date(
+        self,
+        interaction: discord.Interaction,
+        error: app_commands.CommandNotFound | app_commands.CommandSignatureMismatch,
+    ) -> None:
+        """A command Discord still offers but this bot no longer has (or has changed).
+
+        Discord's clients keep the commands they were last sent for a while after a sync, so
+        this is expected after a command is removed or renamed: nothing is broken, and no
+        traceback would help. The user is told privately, the log gets one line.
+        """
+        if isinstance(error, app_commands.CommandSignatureMismatch):
+            name = error.command.qualified_name
+        else:
+            name = " ".join([*error.parents, error.name])
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(
+                    COMMAND_OUT_OF_DATE, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+            outcome = "told the user it is out of date"
+        except discord.HTTPException as reply_error:
+            outcome = f"could not tell the user: {reply_error}"
+        log.warning(
+            "interaction %s is for /%s, which this bot's commands don't match (%s); %s",
+            interaction.id,
+            name,
+            error,
+            outcome,
+            extra={"interaction_id": interaction.id},
+        )
+
 
 class FaqBot(commands.AutoShardedBot):
-    """Sharded when settings ask for it; one shard in one process otherwise."""
+    """Runs the shards that settings name; otherwise all the shards Discord recommends.
+
+    Without FAQBOT_SHARD_COUNT discord.py asks ``GET /gateway/bot`` for the recommended count
+    (one for a bot in fewer than 2,500 servers) and runs every shard in this process.
+    """
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         shard_options: dict[str, Any] = {}
@@ -102,6 +150,7 @@ class FaqBot(commands.AutoShardedBot):
         self.store = Store(settings.database, retention_days=settings.retention_days)
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
+        self.late = LateInteractions(turns=HTTP_CONNECTIONS)
         self._background: list[asyncio.Task[None]] = []
         self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
@@ -112,7 +161,7 @@ class FaqBot(commands.AutoShardedBot):
         await self.add_cog(Ask(self))
         await self.add_cog(Topics(self))
         await self.add_cog(FaqAdmin(self))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.add_cog(Components(self))
         await self.sync_commands()
         self._background.append(
             asyncio.create_task(
@@ -198,5 +247,6 @@ class FaqBot(commands.AutoShardedBot):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
+        self.late.summarise()
         await self.store.close()
         self.heartbeat.clear()

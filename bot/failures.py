@@ -81,8 +81,9 @@ async def report_failure(interaction: discord.Interaction, error: BaseException)
 async def guarded(interaction: discord.Interaction) -> AsyncIterator[None]:
     """Run a component or command body so that any exception becomes a ref-coded reply.
 
-    discord.py logs and drops exceptions from dynamic components, which would leave the
-    user looking at "This interaction failed"; this tells them something useful instead.
+    discord.py logs and drops exceptions from event listeners (which answer components),
+    which would leave the user looking at "This interaction failed"; this tells them
+    something useful instead.
     """
     try:
         yield

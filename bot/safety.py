@@ -1,4 +1,4 @@
-"""What keeps the bot safe in a public server: no pings, escaped echoes, rate limits."""
+"""What keeps the bot safe in a public server: no pings, a question length cap, rate limits."""
 
 from __future__ import annotations
 
@@ -14,46 +14,75 @@ from knowledge.text import normalise
 # @everyone, role or user mentions, and none of them may ever notify anyone.
 NO_PINGS = discord.AllowedMentions.none()
 
-# Discord's limit for a slash-command string option; mentions are cut to the same length.
+# This bot's limit on a question (Discord allows 6,000 characters in a string option): /ask
+# declares it as the option's max_length, and mentions are cut to the same length.
 MAX_QUESTION_LENGTH = 300
 
 
-def echo(text: str, limit: int = 200) -> str:
-    """User text made safe to show back: Markdown and mentions neutralised, length capped."""
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(shown))
-
-
 class Cooldown:
-    """At most ``rate`` uses per ``per`` seconds for each key (a user id)."""
+    """At most ``rate`` uses per ``per`` seconds for each key (a user id).
 
-    def __init__(self, rate: int, per: float, clock: Callable[[], float] = time.monotonic) -> None:
+    Constant time per use however many users ask: keys are kept in order of their last use,
+    so those idle for a whole window are at the front and are forgotten from there (their
+    uses would all have expired anyway), and at most ``max_keys`` are kept. Only more than
+    ``max_keys`` users asking within one window evicts one still inside its window (the least
+    recently active), which lets that user ask again early: memory stays bounded.
+    """
+
+    MAX_KEYS = 10_000
+
+    def __init__(
+        self,
+        rate: int,
+        per: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_keys: int = MAX_KEYS,
+    ) -> None:
         self.rate = rate
         self.per = per
+        self.max_keys = max_keys
         self._clock = clock
-        self._uses: dict[Hashable, deque[float]] = {}
+        self._uses: OrderedDict[Hashable, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many keys are remembered."""
+        return len(self._uses)
 
     def retry_after(self, key: Hashable) -> float:
         """0 and record a use when allowed; otherwise the seconds until the next use is."""
         if self.rate <= 0:
             return 0.0
         now = self._clock()
-        uses = self._uses.setdefault(key, deque())
+        self._forget_idle(now)
+        uses = self._uses.get(key)
+        if uses is None:
+            uses = self._uses[key] = deque()
         while uses and now - uses[0] >= self.per:
             uses.popleft()
         if len(uses) >= self.rate:
             return self.per - (now - uses[0])
         uses.append(now)
-        if len(self._uses) > 10_000:  # forget idle users so the map cannot grow without end
-            self._uses = {k: v for k, v in self._uses.items() if v and now - v[-1] < self.per}
+        self._uses.move_to_end(key)
+        while len(self._uses) > self.max_keys:
+            self._uses.popitem(last=False)
         return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        while self._uses:
+            last_use = next(iter(self._uses.values()))
+            if last_use and now - last_use[-1] < self.per:
+                return
+            self._uses.popitem(last=False)
 
 
 class BurstGuard:
     """Answers the same question in the same channel once per window.
 
     When a link is shared and ten people ask the same thing at once, one answer in the
-    channel is enough; the others are told it was just answered.
+    channel is enough; the others are told it was just answered. Keys are kept in order of
+    their last answer, so expired ones are forgotten from the front: constant time per
+    question and at most ``_MAX_KEYS`` remembered.
     """
 
     _MAX_KEYS = 5_000
@@ -63,10 +92,16 @@ class BurstGuard:
         self._clock = clock
         self._seen: OrderedDict[tuple[int, str], float] = OrderedDict()
 
+    def __len__(self) -> int:
+        """How many (channel, question) keys are remembered."""
+        return len(self._seen)
+
     def first(self, channel_id: int, question: str) -> bool:
         if self.window <= 0:
             return True
         now = self._clock()
+        while self._seen and now - next(iter(self._seen.values())) >= self.window:
+            self._seen.popitem(last=False)
         key = (channel_id, normalise(question))
         last = self._seen.get(key)
         if last is not None and now - last < self.window:

@@ -23,7 +23,7 @@ from knowledge.yaml_source import ValuePath, YamlDocument
 KEBAB_CASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_CHARS = 64
 # Discord shows the question as an autocomplete choice, whose name allows 100 characters.
-MAX_QUESTION_CHARS = 100
+MAX_FAQ_QUESTION_CHARS = 100
 MAX_ALTERNATE_CHARS = 200
 # The answer is an embed description; 1,500 leaves room for the sources and footer.
 MAX_ANSWER_CHARS = 1500
@@ -78,9 +78,6 @@ class TopicFileValidator:
                 entries.append((index, entry))
         return entries
 
-    def position(self, path: ValuePath) -> tuple[int, int]:
-        return self._doc.position(path)
-
     def _entry(self, raw: Any, path: ValuePath) -> Entry | None:
         if not isinstance(raw, dict):
             self._error(path, f"an entry must be a mapping, found {_kind(raw)}")
@@ -98,7 +95,7 @@ class TopicFileValidator:
             self._error((*path, "id"), f"{label}: 'id' must be kebab-case (a-z, 0-9, hyphens)")
         elif len(entry_id) > MAX_ID_CHARS:
             self._error((*path, "id"), f"{label}: 'id' is longer than {MAX_ID_CHARS} characters")
-        question = self._text(raw, path, "question", label, MAX_QUESTION_CHARS)
+        question = self._text(raw, path, "question", label, MAX_FAQ_QUESTION_CHARS)
         answer = self._text(raw, path, "answer", label, MAX_ANSWER_CHARS)
         alternates = self._list(raw, path, "alternates", label, self._alternate)
         sources = self._list(raw, path, "sources", label, self._source, minimum=1)

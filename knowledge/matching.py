@@ -32,7 +32,7 @@ from knowledge.embedding import Vectors
 from knowledge.model import Entry, KnowledgeBase, SmallTalk
 from knowledge.semantic import PhraseEmbeddings, SemanticIndex
 from knowledge.small_talk import surface
-from knowledge.text import MAX_QUESTION_CHARS, normalise, strip_discord_markup, words
+from knowledge.text import MAX_INPUT_CHARS, normalise, strip_discord_markup, words
 
 
 class Decision(enum.StrEnum):
@@ -594,7 +594,7 @@ class Matcher:
     def _question_vector(self, question: str) -> Vectors | None:
         if self._embeddings is None:
             return None
-        return self._embeddings.query(strip_discord_markup(question[:MAX_QUESTION_CHARS]).strip())
+        return self._embeddings.query(strip_discord_markup(question[:MAX_INPUT_CHARS]).strip())
 
     def _fused_ranking(self, scores: Scores, t: Thresholds, limit: int) -> list[Candidate]:
         lexical, semantic = scores.lexical, scores.semantic

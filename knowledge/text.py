@@ -11,7 +11,7 @@ import unicodedata
 
 # Questions longer than this are cut before any work: nobody asks a FAQ question in more
 # than a few sentences, and the cap bounds the cost of hostile input (10,000-character pastes).
-MAX_QUESTION_CHARS = 500
+MAX_INPUT_CHARS = 500
 # A second bound after tokenising, so a 500-character run of one-letter words stays cheap.
 MAX_QUESTION_TOKENS = 64
 
@@ -41,7 +41,7 @@ def normalise(text: str) -> str:
     marks) are dropped, and punctuation becomes a word break.
     """
     # Line breaks and tabs separate words; they must not vanish with the other controls.
-    text = _WHITESPACE.sub(" ", strip_discord_markup(text[:MAX_QUESTION_CHARS]))
+    text = _WHITESPACE.sub(" ", strip_discord_markup(text[:MAX_INPUT_CHARS]))
     kept: list[str] = []
     for ch in unicodedata.normalize("NFKD", text):
         category = unicodedata.category(ch)

@@ -11,9 +11,12 @@ import hashlib
 import hmac
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot.storage import schema
 from bot.storage.model import EntryFeedback, Stats
@@ -22,6 +25,8 @@ from bot.storage.model import EntryFeedback, Stats
 # a stuck lock shows up as a logged failure rather than a hung answer.
 BUSY_TIMEOUT_SECONDS = 5.0
 _DECISIONS = ("answer", "suggest", "none")
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,7 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
         if read_only:
             schema.require_current(connection)
             return Opened(Database(connection, b""), False, f"{path} was opened read-only")
-        # WAL: readers (the report command) never block the bot's writes.
-        connection.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL syncs at checkpoints, not at every commit. A commit still survives
-        # the process being killed (SIGKILL, OOM) because it is already in the WAL file; only a
-        # power cut or kernel crash can lose the last few. Process death is the failure that
-        # matters here, and a question log isn't worth an fsync per question.
-        connection.execute("PRAGMA synchronous = NORMAL")
-        schema.migrate(connection)
-        salt = schema.voter_salt(connection)
-        schema.check_writable(connection)
+        salt = retry_while_busy(lambda: _prepare(connection))
     except (sqlite3.Error, OSError, schema.SchemaError, ValueError) as exc:
         problem = f"cannot use {path}: {describe(exc)}{_hint(path)}"
         if _readable(connection):
@@ -72,6 +68,49 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
         connection.close()
         return Opened(None, False, problem)
     return Opened(Database(connection, salt), True, "")
+
+
+def _prepare(connection: sqlite3.Connection) -> bytes:
+    """Configure and migrate a writable connection; its voter salt. Safe to run again."""
+    # WAL: readers (the report command) never block the bot's writes.
+    connection.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit. A commit still survives
+    # the process being killed (SIGKILL, OOM) because it is already in the WAL file; only a
+    # power cut or kernel crash can lose the last few. Process death is the failure that
+    # matters here, and a question log isn't worth an fsync per question.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    schema.migrate(connection)
+    salt = schema.voter_salt(connection)
+    schema.check_writable(connection)
+    return salt
+
+
+def retry_while_busy(
+    work: Callable[[], T],
+    *,
+    within: float = BUSY_TIMEOUT_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``work()``, run again while SQLite says another connection holds the lock.
+
+    The busy timeout makes most statements wait for a lock, but not all: switching a new file
+    to WAL takes its lock without calling the busy handler, so two processes creating the same
+    database at once get "database is locked" within milliseconds (the bot and `faqbot
+    report`, or two shards sharing a volume). Retried for up to the busy timeout, as any other
+    statement would wait.
+    """
+    deadline = clock() + within
+    pause = 0.005
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) in _BUSY
+            if not busy or clock() + pause > deadline:
+                raise
+        sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _hint(path: Path) -> str:

@@ -25,10 +25,6 @@ class EntryFeedback:
     helpful: int
     not_helpful: int
 
-    @property
-    def total(self) -> int:
-        return self.helpful + self.not_helpful
-
 
 @dataclass(frozen=True)
 class Stats:

@@ -20,7 +20,7 @@ from bot.storage.database import Database, Opened, describe, open_database
 from bot.storage.grouping import group_questions
 from bot.storage.model import Stats, StorageError, UnansweredGroup, as_utc, utcnow
 from bot.storage.text import printable
-from knowledge.text import MAX_QUESTION_CHARS
+from knowledge.text import MAX_INPUT_CHARS
 
 T = TypeVar("T")
 
@@ -127,7 +127,7 @@ class Store:
     ) -> bool:
         row = (
             self._epoch(self._clock()),
-            printable(question, MAX_QUESTION_CHARS),
+            printable(question, MAX_INPUT_CHARS),
             str(decision),
             entry_id,
             float(score),

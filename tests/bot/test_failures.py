@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble
+from discord_double import DiscordDouble, ids, interaction_payloads
 from discord_double.payloads import Payload
 
-from bot.client import FaqBot
+from bot.client import COMMAND_OUT_OF_DATE, FaqBot
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
@@ -135,4 +135,64 @@ async def test_a_failure_after_deferring_is_reported_in_a_follow_up(
     await discord_double.interaction_response(again["id"])
     stats = await discord_double.wait_for_request("POST", FOLLOWUP)
     assert "Questions since" in stats.body["content"]
+    discord_double.assert_clean()
+
+
+# --- commands Discord still offers but the bot no longer has -------------------------------
+
+
+def unknown_command(double: DiscordDouble, name: str, *, subcommand: str | None = None) -> Payload:
+    """An interaction for a command the bot did not register (Discord's clients still show
+    commands from before the last sync for a while)."""
+    world = double.world
+    command_id, scope = (ids.snowflake(), None)
+    if subcommand is not None:
+        command_id, scope = double.command_target(name, dm=False)
+    data = interaction_payloads.command_data(
+        name, [], command_id=command_id, guild_id=scope, subcommand=subcommand
+    )
+    return interaction_payloads.interaction(
+        interaction_payloads.APPLICATION_COMMAND,
+        data,
+        invoker=world.invoker(),
+        application_id=world.application_id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "subcommand", "shown"),
+    [("faq", None, "/faq"), ("faq-admin", "purge", "/faq-admin purge")],
+    ids=["unknown command", "unknown subcommand"],
+)
+async def test_an_unknown_command_gets_a_private_out_of_date_note_and_one_warning(
+    bot: FaqBot,
+    discord_double: DiscordDouble,
+    caplog: pytest.LogCaptureFixture,
+    eventually: Any,
+    name: str,
+    subcommand: str | None,
+    shown: str,
+) -> None:
+    sent = await discord_double.send_interaction(
+        unknown_command(discord_double, name, subcommand=subcommand)
+    )
+    body = await discord_double.interaction_response(sent["id"])
+    assert body["type"] == 4
+    assert body["data"]["flags"] & EPHEMERAL
+    assert body["data"]["content"] == COMMAND_OUT_OF_DATE
+    assert body["data"]["content"].startswith("This command is out of date; ")
+    assert "`/ask`" in body["data"]["content"]
+
+    def warnings() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    await eventually(warnings, what="the warning")
+    again = await discord_double.slash_command("ask", {"question": "tsubame status"})
+    await discord_double.interaction_response(again["id"])
+    [record] = warnings()
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None
+    assert sent["id"] in record.getMessage()
+    assert f"{shown}," in record.getMessage()
+    assert "\n" not in record.getMessage()
     discord_double.assert_clean()

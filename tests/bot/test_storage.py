@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -15,10 +16,12 @@ import textwrap
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
+from bot.storage.database import retry_while_busy
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -457,3 +460,80 @@ def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
     assert query(db_path, "SELECT count(*) FROM questions") == [(50,)]
     assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
+
+
+def _open_after(barrier: Any, path: Path, results: Any) -> None:
+    """In a child process: open a store on ``path`` with the others, then write to it."""
+
+    async def main() -> tuple[bool, bool]:
+        store = Store(path)
+        barrier.wait()
+        await store.open()
+        try:
+            recorded = await ask(store, "opened at the same moment")
+            return store.healthy, recorded
+        finally:
+            await store.close()
+
+    results.put(asyncio.run(main()))
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to be quick"
+)
+def test_two_processes_creating_a_new_database_at_once_both_store(tmp_path: Path) -> None:
+    # Switching a new file to WAL takes a lock without waiting on the busy timeout, so one of
+    # two processes opening a fresh file at the same moment used to find it "locked" (in about
+    # one trial in ten) and run without storage for its whole life.
+    context = multiprocessing.get_context("fork")
+    trials, processes = 50, 2
+    outcomes: list[tuple[bool, bool]] = []
+    for trial in range(trials):
+        path = tmp_path / f"trial-{trial}" / "faqbot.sqlite3"
+        barrier, results = context.Barrier(processes), context.Queue()
+        children = [
+            context.Process(target=_open_after, args=(barrier, path, results))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        outcomes += [results.get(timeout=30) for _ in children]
+        for child in children:
+            child.join(timeout=30)
+            assert child.exitcode == 0
+        assert query(path, "SELECT count(*) FROM questions") == [(processes,)]
+    degraded = [o for o in outcomes if o != (True, True)]
+    assert degraded == [], f"{len(degraded)} of {len(outcomes)} opens ran without storage"
+
+
+def test_a_lock_is_waited_for_up_to_the_busy_timeout_and_other_errors_are_not(
+    tmp_path: Path,
+) -> None:
+    now = [0.0]
+    attempts: list[float] = []
+    holder = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    waiter = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None, timeout=0)
+
+    def locked() -> None:
+        attempts.append(now[0])
+        waiter.execute("SELECT count(*) FROM sqlite_master")
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        retry_while_busy(locked, within=1.0, clock=lambda: now[0], sleep=sleep)
+    assert len(attempts) > 5
+    assert attempts[-1] <= 1.0
+    holder.close()
+
+    def broken() -> None:
+        attempts.append(now[0])
+        waiter.execute("SELECT * FROM questions")
+
+    attempts.clear()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        retry_while_busy(broken, within=1.0, clock=lambda: now[0], sleep=sleep)
+    assert len(attempts) == 1
+    waiter.close()

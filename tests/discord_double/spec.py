@@ -38,7 +38,7 @@ HOW_TO_GET_SPEC = (
 
 def spec_path() -> Path:
     """$FAQBOT_DISCORD_SPEC, else discord-api-spec/ in $FAQBOT_SHARED_DIR (the override the
-    project's tests/conftest.py honours for ../shared), else ../shared beside the project."""
+    project's tests/shared_material.py honours for ../shared), else ../shared beside the project."""
     if os.environ.get(SPEC_ENV):
         return Path(os.environ[SPEC_ENV])
     if os.environ.get(SHARED_ENV):

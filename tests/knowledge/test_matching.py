@@ -9,7 +9,7 @@ from knowledge.loader import load_knowledge_base
 from knowledge.matching import THRESHOLDS, Decision, Matcher
 from knowledge.model import KnowledgeBase
 from knowledge.semantic import shared_phrase_embeddings
-from knowledge.text import MAX_QUESTION_CHARS
+from knowledge.text import MAX_INPUT_CHARS
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_only_mentions_or_emoji_get_no_faq_answer(matcher: Matcher, lexical: Mat
 
 
 def test_overlong_questions_are_matched_on_their_first_characters(matcher: Matcher) -> None:
-    padding = "z" * MAX_QUESTION_CHARS
+    padding = "z" * MAX_INPUT_CHARS
     assert matcher.match(padding + " owl night vision").decision is Decision.NONE
     assert matcher.match("owl night vision " + padding).entry.id == "owl-night-vision"  # type: ignore[union-attr]
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import THRESHOLDS, Decision, Matcher
-from knowledge.text import MAX_QUESTION_CHARS
+from knowledge.text import MAX_INPUT_CHARS
 from knowledge.yaml_source import parse_yaml_text
 
 SHIPPED_FILES = sorted(SHIPPED_FAQ_DIR.glob("[!_]*.yaml"))
@@ -28,7 +28,7 @@ def matcher() -> Matcher:
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(question=st.text(max_size=MAX_QUESTION_CHARS * 3))
+@given(question=st.text(max_size=MAX_INPUT_CHARS * 3))
 def test_any_unicode_question_gets_a_valid_decision_quickly(
     matcher: Matcher, question: str
 ) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.text import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS, normalise, words
+from knowledge.text import MAX_INPUT_CHARS, MAX_QUESTION_TOKENS, normalise, words
 
 
 def test_normalise_folds_case_punctuation_and_spacing() -> None:
@@ -39,7 +39,7 @@ def test_words_stems_plurals_and_drops_possessive_s() -> None:
 
 
 def test_long_input_is_capped_in_characters_and_words() -> None:
-    assert len(normalise("a" * 10_000)) == MAX_QUESTION_CHARS
+    assert len(normalise("a" * 10_000)) == MAX_INPUT_CHARS
     assert len(words("word " * 1_000)) == MAX_QUESTION_TOKENS
 
 

@@ -1,12 +1,33 @@
-"""Buttons and menus carry their state in their custom ids, so they outlive the process."""
+"""Buttons and menus carry their state in their custom ids, so they outlive the process;
+and every component interaction gets an answer, whatever its custom id says."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from discord_double import DiscordDouble
+import pytest
+from discord_double import DiscordDouble, interaction_payloads
+from discord_double.payloads import Payload
+
+from bot.client import FaqBot
+from bot.features.components import (
+    ENTRY_GONE,
+    ONLY_THE_ASKER,
+    STALE,
+    TOPIC_GONE,
+    VOTE_GONE,
+    Pick,
+    Related,
+    Vote,
+    parse_custom_id,
+)
+from bot.storage import EntryFeedback, utcnow
 
 EPHEMERAL = 1 << 6
+BUTTON, SELECT = interaction_payloads.BUTTON, interaction_payloads.STRING_SELECT
 
 
 async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
@@ -42,4 +63,154 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
     assert "feedback is recorded" in vote_body["data"]["content"]
     assert pick_body["data"]["embeds"][0]["footer"]["text"].startswith("icscoe-core-programme · ")
     assert chosen_body["data"]["content"] == "Questions on `olympics`:"
+    discord_double.assert_clean()
+
+
+# --- forged, stale and malformed components -------------------------------------------------
+
+STALE_BUTTON = STALE.format(what="button")
+STALE_MENU = STALE.format(what="menu")
+OWNER_ID = "1187000000000000101"  # the guild owner, not the member who clicks
+
+# (custom id, component type, select values, the private reply expected)
+FORGED: dict[str, tuple[str, int, list[Any] | None, str]] = {
+    "a huge custom id": ("faq:pick:" + "9" * 5_000 + ":tsubame-status", BUTTON, None, STALE_BUTTON),
+    "a huge entry id": ("faq:related:" + "a" * 200, BUTTON, None, STALE_BUTTON),
+    "non-ASCII digits as the asker": ("faq:pick:١٢٣:tsubame-status", BUTTON, None, STALE_BUTTON),
+    "full-width letters in the entry id": (
+        "faq:related:ｔｓｕｂａｍｅ",
+        BUTTON,
+        None,
+        STALE_BUTTON,
+    ),
+    "a trailing newline": ("faq:related:tsubame-status\n", BUTTON, None, STALE_BUTTON),
+    "an old format": ("faq:more:tsubame-status", BUTTON, None, STALE_BUTTON),
+    "an older format without the prefix": ("related:tsubame-status", BUTTON, None, STALE_BUTTON),
+    "a vote without its value": ("faq:vote:tsubame-project", BUTTON, None, STALE_BUTTON),
+    "an empty custom id": ("", BUTTON, None, STALE_BUTTON),
+    "a menu's id on a button": ("faq:topics", BUTTON, None, STALE_BUTTON),
+    "a button's id on a menu": ("faq:related:tsubame-status", SELECT, ["x"], STALE_MENU),
+    "an unknown menu": ("faq:old-menu", SELECT, ["olympics"], STALE_MENU),
+    "a menu choice of nothing": ("faq:topics", SELECT, [], STALE_MENU),
+    "a menu choice that is not text": ("faq:entry", SELECT, [7], STALE_MENU),
+    "two menu choices": ("faq:entry", SELECT, ["tsubame-status", "cyder"], STALE_MENU),
+    "another user's did-you-mean pick": (
+        f"faq:pick:{OWNER_ID}:uk-skills-gap",
+        BUTTON,
+        None,
+        ONLY_THE_ASKER,
+    ),
+    "an unknown entry id": ("faq:related:no-such-entry", BUTTON, None, ENTRY_GONE),
+    "an unknown entry in a menu": ("faq:entry", SELECT, ["z" * 5_000], ENTRY_GONE),
+    "an unknown topic in a menu": ("faq:topics", SELECT, ["no-such-topic"], TOPIC_GONE),
+    "a vote for an unknown entry": ("faq:vote:no-such-entry:1", BUTTON, None, VOTE_GONE),
+}
+
+
+async def answered_message(double: DiscordDouble) -> Payload:
+    asked = await double.slash_command("ask", {"question": "what is the tsubame project"})
+    await double.interaction_response(asked["id"])
+    return double.original_message(asked["id"])
+
+
+async def click(
+    double: DiscordDouble,
+    custom_id: str,
+    component_type: int,
+    values: list[Any] | None,
+    message: Payload,
+) -> Payload:
+    """A component interaction as a modified client could send it: any custom id, type and
+    values, on a message the bot sent, whether or not that component is on it."""
+    invoker = double.world.invoker()
+    payload = interaction_payloads.interaction(
+        interaction_payloads.MESSAGE_COMPONENT,
+        {"custom_id": custom_id, "component_type": component_type}
+        | ({} if values is None else {"values": values}),
+        invoker=invoker,
+        application_id=double.world.application_id,
+        message=interaction_payloads.component_message(message, guild_id=invoker.guild_id),
+    )
+    return await double.send_interaction(payload)
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "component_type", "values", "reply"), FORGED.values(), ids=FORGED.keys()
+)
+async def test_a_forged_stale_or_malformed_component_is_answered_privately(
+    bot: FaqBot,
+    discord_double: DiscordDouble,
+    caplog: pytest.LogCaptureFixture,
+    custom_id: str,
+    component_type: int,
+    values: list[Any] | None,
+    reply: str,
+) -> None:
+    message = await answered_message(discord_double)
+    forged = await click(discord_double, custom_id, component_type, values, message)
+    body = await discord_double.interaction_response(forged["id"])
+    assert body["type"] == 4
+    assert body["data"]["flags"] & EPHEMERAL
+    assert body["data"]["content"] == reply
+    assert not body["data"].get("embeds")
+    assert not body["data"].get("components")
+
+    # Nothing crashed: the next click on a real button is answered, nothing was logged as
+    # an error, and no vote was stored for what was refused.
+    related = await discord_double.click_button("faq:related:tsubame-status", message=message)
+    answer = await discord_double.interaction_response(related["id"])
+    assert answer["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    assert stats.feedback == []
+    discord_double.assert_clean()
+
+
+def test_custom_ids_are_read_strictly() -> None:
+    assert parse_custom_id("faq:related:tsubame-status", BUTTON) == Related("tsubame-status")
+    assert parse_custom_id("faq:vote:cyder:0", BUTTON) == Vote("cyder", helpful=False)
+    assert parse_custom_id("faq:pick:18446744073709551615:cyder", BUTTON) == Pick(
+        18446744073709551615, "cyder"
+    )
+    for forged in (
+        "faq:pick:0123:cyder",  # snowflakes have no leading zero
+        "faq:pick:123456789012345678901:cyder",  # 21 digits: more than 64 bits
+        "faq:pick:١٢٣:cyder",
+        "faq:vote:cyder:2",
+        "faq:related:Cyder",
+        "faq:related:cyder-",
+        "faq:related:" + "a" * 100,
+    ):
+        assert parse_custom_id(forged, BUTTON) is None, forged
+    assert parse_custom_id(None, BUTTON) is None
+    assert parse_custom_id("faq:related:cyder", 99) is None
+
+
+def rename_entry(faq_dir: Path, old: str, new: str) -> None:
+    for path in faq_dir.glob("*.yaml"):
+        path.write_text(path.read_text().replace(old, new))
+
+
+async def test_a_vote_for_an_entry_removed_from_the_faq_is_refused_and_not_recorded(
+    bot: FaqBot, discord_double: DiscordDouble, faq_dir: Path, eventually: Any
+) -> None:
+    message = await answered_message(discord_double)  # has faq:vote:tsubame-project:1
+    # The maintainers rename the entry, then the bot reloads: the old buttons are stale.
+    rename_entry(faq_dir, "tsubame-project", "tsubame-programme")
+    assert (await bot.knowledge.reload()).ok
+
+    refused = await discord_double.click_button("faq:vote:tsubame-project:1", message=message)
+    body = await discord_double.interaction_response(refused["id"])
+    assert body["data"]["flags"] & EPHEMERAL
+    assert body["data"]["content"] == VOTE_GONE
+
+    # A vote for an entry that is there is recorded; the refused one never is.
+    kept = await discord_double.click_button("faq:vote:tsubame-status:1", message=message)
+    await discord_double.interaction_response(kept["id"])
+
+    async def feedback() -> list[EntryFeedback]:
+        return (await bot.store.stats(since=utcnow() - timedelta(hours=1))).feedback
+
+    await eventually(feedback, what="the vote that was kept")
+    assert await feedback() == [EntryFeedback("tsubame-status", 1, 0)]
     discord_double.assert_clean()
