@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ MAX_TOKENS = 128
 # Phrases are embedded in batches of this many when an FAQ version loads: large enough to
 # amortise each run's overhead, small enough that padding to the longest stays cheap.
 BATCH_SIZE = 32
+BULK_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +135,18 @@ class SentenceEncoder:
         # Batches of similar length: a batch is padded to its longest text, so sorting by
         # length first saves most of the padding work.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
         vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start : start + BATCH_SIZE]
-            vectors[batch] = self._encode_batch([texts[i] for i in batch])
+        # A whole FAQ at start-up is hundreds of phrases: two batches at a time, one per core
+        # (onnxruntime releases the GIL while it runs), halves the wait; a single batch, the
+        # usual reload, runs on the calling thread.
+        if len(batches) == 1:
+            vectors[batches[0]] = self._encode_batch([texts[i] for i in batches[0]])
+            return vectors
+        with ThreadPoolExecutor(max_workers=BULK_THREADS) as pool:
+            encoded = pool.map(lambda batch: self._encode_batch([texts[i] for i in batch]), batches)
+            for batch, rows in zip(batches, encoded, strict=True):
+                vectors[batch] = rows
         return vectors
 
     def encode_one(self, text: str) -> Vectors:

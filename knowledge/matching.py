@@ -502,7 +502,15 @@ class Matcher:
         semantic = None
         if self._semantic is not None and vector is not None:
             semantic = self._semantic.best_by_owner(vector)
-        lexical = self._lexical_scores(query) if self._best_possible_lexical(query) > 0 else {}
+        # Scoring words is the slow part in a large FAQ; it is skipped when even a perfect
+        # lexical score could not lift any entry to a suggestion under this matcher's weights
+        # (``decide`` with other weights then reads those lexical scores as 0).
+        t = self.thresholds
+        best_semantic = float(semantic.max()) if semantic is not None and len(semantic) else 0.0
+        bound = self._best_possible_lexical(query)
+        if semantic is not None:
+            bound = t.lexical_weight * bound + t.semantic_weight * best_semantic
+        lexical = self._lexical_scores(query) if bound >= t.suggest else {}
         talk = self._small_talk_match(question, vector)
         return Scores(question, query, corrections, lexical, semantic, talk, False)
 
