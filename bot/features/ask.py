@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.failures import new_ref
 from bot.features.components import (
     ACK_BUDGET_SECONDS,
+    MATCH_BUDGET_SECONDS,
     answer_view,
     before_replying,
     respond,
@@ -104,19 +105,23 @@ class Ask(commands.Cog):
         question = printable(question)
         matcher = self.bot.knowledge.current
         picked = matcher.knowledge_base.asking(question)
-        result = None if picked is not None else await match_off_loop(matcher, question)
+        result = None
+        if picked is None:
+            # Under a burst the answer may then be a private follow-up: late, never lost.
+            result = await before_replying(
+                interaction,
+                match_off_loop(matcher, question),
+                ephemeral=True,
+                budget=MATCH_BUDGET_SECONDS,
+            )
         # Small talk is answered privately, never logged, and costs no one a question.
         if result is not None and result.small_talk is not None:
-            await interaction.response.send_message(
-                small_talk_reply(result.small_talk), ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            await respond(interaction, small_talk_reply(result.small_talk), ephemeral=True)
             return
         wait = self.bot.cooldown.retry_after(interaction.user.id)
         if wait:
-            await interaction.response.send_message(
-                f"You're asking quickly! Try again in {wait:.0f} s.",
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
+            await respond(
+                interaction, f"You're asking quickly! Try again in {wait:.0f} s.", ephemeral=True
             )
             return
         # A picked autocomplete choice sends the entry's question verbatim: answer that entry.
@@ -159,10 +164,10 @@ class Ask(commands.Cog):
         """
         if self.bot.burst.first(interaction.channel_id or 0, question):
             return False
-        await interaction.response.send_message(
+        await respond(
+            interaction,
             "That was just answered in this channel; see the answer above.",
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
         return True
 

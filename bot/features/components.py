@@ -42,6 +42,10 @@ MAX_CUSTOM_ID_CHARS = 100
 # then, the interaction is deferred ("thinking…") and the reply follows up once it is done.
 # The rest of the 3 s covers the gateway's delivery and the defer request itself.
 ACK_BUDGET_SECONDS = 1.5
+# Matching a question normally takes 10–30 ms; when a burst queues it behind others for longer
+# than this, the interaction is acknowledged first (privately, "thinking…") and answered by a
+# follow-up, so every question gets its answer instead of the ones Discord would refuse as late.
+MATCH_BUDGET_SECONDS = 0.1
 
 T = TypeVar("T")
 
@@ -78,7 +82,11 @@ async def respond(
 
 
 async def before_replying(
-    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool
+    interaction: discord.Interaction,
+    work: Awaitable[T],
+    *,
+    ephemeral: bool,
+    budget: float = ACK_BUDGET_SECONDS,
 ) -> T:
     """``work``'s result, deferring ``interaction`` first if it takes longer than the budget.
 
@@ -88,8 +96,8 @@ async def before_replying(
     half-way, so a write the user is about to be told about always runs to its end.
     """
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS)
-    if not done:
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    if not done and not interaction.response.is_done():
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         _bot(interaction).late.acknowledged(interaction)
     return await asyncio.shield(task)
