@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 import discord
@@ -71,10 +72,10 @@ def small_talk_reply(kind: SmallTalk) -> str:
     return kind.reply or HELP_TEXT
 
 
-async def match_off_loop(matcher: Matcher, question: str) -> MatchResult:
-    """Match in a worker thread: the semantic stage costs ~10 ms of CPU per question, which
-    would otherwise stall every other interaction the event loop is serving."""
-    return await asyncio.to_thread(matcher.match, question)
+async def match_off_loop(executor: Executor, matcher: Matcher, question: str) -> MatchResult:
+    """Match on ``executor`` (the bot's matching thread): the semantic stage costs ~10 ms of
+    CPU per question, which would otherwise stall every other interaction on the loop."""
+    return await asyncio.get_running_loop().run_in_executor(executor, matcher.match, question)
 
 
 class Ask(commands.Cog):
@@ -110,7 +111,7 @@ class Ask(commands.Cog):
             # Under a burst the answer may then be a private follow-up: late, never lost.
             result = await before_replying(
                 interaction,
-                match_off_loop(matcher, question),
+                match_off_loop(self.bot.matching, matcher, question),
                 ephemeral=True,
                 budget=MATCH_BUDGET_SECONDS,
             )
@@ -208,7 +209,7 @@ class Ask(commands.Cog):
             await _reply(message, HELP_TEXT)
             return
         matcher = self.bot.knowledge.current
-        result = await match_off_loop(matcher, question)
+        result = await match_off_loop(self.bot.matching, matcher, question)
         # Small talk gets its short reply, is not logged and costs no one a question.
         if result.small_talk is not None:
             await _reply(message, small_talk_reply(result.small_talk))
