@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
@@ -23,6 +22,7 @@ from bot.features.components import Components
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
 from bot.knowledge_service import KnowledgeService
+from bot.matching_queue import MatchingQueue
 from bot.safety import NO_PINGS, BurstGuard, Cooldown
 from bot.storage import Store
 
@@ -152,11 +152,7 @@ class FaqBot(commands.AutoShardedBot):
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)
-        # One thread matches questions. Matching is CPU-bound and holds the GIL in its Python
-        # parts, so more threads only starve the event loop: with six (asyncio's default), 214
-        # of a 500-question burst were acknowledged in time; with one, all 500
-        # (bench/discord_roundtrip.py --bursts).
-        self.matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faqbot-match")
+        self.matching = MatchingQueue()
         self._background: list[asyncio.Task[None]] = []
         self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
@@ -255,5 +251,5 @@ class FaqBot(commands.AutoShardedBot):
         await super().close()
         self.late.summarise()
         await self.store.close()
-        self.matching.shutdown(wait=False, cancel_futures=True)
+        self.matching.close()
         self.heartbeat.clear()

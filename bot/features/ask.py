@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,7 +14,6 @@ from discord.ext import commands
 from bot.failures import new_ref
 from bot.features.components import (
     ACK_BUDGET_SECONDS,
-    MATCH_BUDGET_SECONDS,
     answer_view,
     before_replying,
     respond,
@@ -43,6 +41,9 @@ NOT_TEXT = (
     "I didn't receive your question as text. Type it after `/ask`, for example "
     "`/ask what is the TSUBAME project?`"
 )
+# Questions already waiting for the matching thread (~10 ms each) beyond which a new one is
+# acknowledged before it is matched.
+DEFER_BACKLOG = 8
 TOO_LONG = f"Questions can be at most {MAX_QUESTION_LENGTH} characters; please shorten yours."
 
 
@@ -70,12 +71,6 @@ def question_refusal(question: object) -> str | None:
 
 def small_talk_reply(kind: SmallTalk) -> str:
     return kind.reply or HELP_TEXT
-
-
-async def match_off_loop(executor: Executor, matcher: Matcher, question: str) -> MatchResult:
-    """Match on ``executor`` (the bot's matching thread): the semantic stage costs ~10 ms of
-    CPU per question, which would otherwise stall every other interaction on the loop."""
-    return await asyncio.get_running_loop().run_in_executor(executor, matcher.match, question)
 
 
 class Ask(commands.Cog):
@@ -108,13 +103,13 @@ class Ask(commands.Cog):
         picked = matcher.knowledge_base.asking(question)
         result = None
         if picked is None:
-            # Under a burst the answer may then be a private follow-up: late, never lost.
-            result = await before_replying(
-                interaction,
-                match_off_loop(self.bot.matching, matcher, question),
-                ephemeral=True,
-                budget=MATCH_BUDGET_SECONDS,
-            )
+            matching = self.bot.matching.match(matcher, question)
+            if self.bot.matching.backlog >= DEFER_BACKLOG:
+                # A burst: acknowledge now ("thinking…", privately) and answer by follow-up,
+                # rather than have Discord refuse the answer as late.
+                result = await before_replying(interaction, matching, ephemeral=True, budget=0)
+            else:
+                result = await matching
         # Small talk is answered privately, never logged, and costs no one a question.
         if result is not None and result.small_talk is not None:
             await respond(interaction, small_talk_reply(result.small_talk), ephemeral=True)
@@ -209,7 +204,7 @@ class Ask(commands.Cog):
             await _reply(message, HELP_TEXT)
             return
         matcher = self.bot.knowledge.current
-        result = await match_off_loop(self.bot.matching, matcher, question)
+        result = await self.bot.matching.match(matcher, question)
         # Small talk gets its short reply, is not logged and costs no one a question.
         if result.small_talk is not None:
             await _reply(message, small_talk_reply(result.small_talk))

@@ -42,10 +42,6 @@ MAX_CUSTOM_ID_CHARS = 100
 # then, the interaction is deferred ("thinking…") and the reply follows up once it is done.
 # The rest of the 3 s covers the gateway's delivery and the defer request itself.
 ACK_BUDGET_SECONDS = 1.5
-# Matching a question normally takes 10–30 ms; when a burst queues it behind others for longer
-# than this, the interaction is acknowledged first (privately, "thinking…") and answered by a
-# follow-up, so every question gets its answer instead of the ones Discord would refuse as late.
-MATCH_BUDGET_SECONDS = 0.1
 
 T = TypeVar("T")
 
