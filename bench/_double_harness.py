@@ -35,7 +35,7 @@ from dataclasses import dataclass  # noqa: E402
 
 import discord  # noqa: E402
 
-from bot.client import IN_FLIGHT_TASKS  # noqa: E402
+from bot.client import FaqBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from knowledge.evaluation import read_evaluation_set  # noqa: E402
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base  # noqa: E402
@@ -155,22 +155,11 @@ def task_census() -> Counter[str]:
     return Counter(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks())
 
 
-async def settle_handlers(within: float = SETTLE_TIMEOUT) -> bool:
-    """Wait until none of the bot's handler tasks is running (the /ask handler logs the
+async def settle_handlers(bot: FaqBot, within: float = SETTLE_TIMEOUT) -> bool:
+    """Wait until none of the bot's handlers is answering (the /ask handler logs the
     question to SQLite after its callback); False if some still were after `within` s."""
-    deadline = time.monotonic() + within
-    me = asyncio.current_task()
-    while True:
-        busy = [
-            t
-            for t in asyncio.all_tasks()
-            if t is not me and t.get_name().startswith(IN_FLIGHT_TASKS)
-        ]
-        if not busy:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.005)
+    await asyncio.sleep(0)  # let handlers for events just delivered start and register
+    return await bot.in_flight.drain(within)
 
 
 # --- what is asked --------------------------------------------------------------------

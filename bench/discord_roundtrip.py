@@ -132,8 +132,9 @@ class Harness:
     request log incrementally, so waiting stays cheap however long the log grows.
     """
 
-    def __init__(self, double: DiscordDouble) -> None:
+    def __init__(self, double: DiscordDouble, bot: FaqBot) -> None:
         self.double = double
+        self.bot = bot
         self.callbacks: dict[str, RecordedRequest] = {}
         self._read = 0
         self.interactions_sent = 0
@@ -191,7 +192,7 @@ class Harness:
     async def settle(self) -> None:
         """Wait for the bot's handlers to finish (the /ask handler logs the question to
         SQLite after its callback), so nothing is in flight when records are cleared."""
-        await settle_handlers()
+        await settle_handlers(self.bot)
 
     async def clear_records(self) -> None:
         """Forget the double's per-interaction records once they have been checked."""
@@ -246,7 +247,7 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
             pointed_at(double),
             running_bot(FaqBot(settings), double) as bot,
         ):
-            h = Harness(double)
+            h = Harness(double, bot)
             results.rss_at_ready = settled_rss_mb()
             await h.settle()
             results.tasks_before = task_census()
@@ -347,7 +348,7 @@ async def run_bursts(spec: SpecValidator | None, bursts: Sequence[int]) -> list[
             pointed_at(double),
             running_bot(FaqBot(settings), double) as bot,
         ):
-            h = Harness(double)
+            h = Harness(double, bot)
             await h.many(h.ask, cycle(questions, WARMUP, 1000))
             await h.many(h.autocomplete, cycle(partials, WARMUP, 1000))
             await h.clear_records()
@@ -360,7 +361,7 @@ async def run_bursts(spec: SpecValidator | None, bursts: Sequence[int]) -> list[
                 await asyncio.sleep(
                     max(0.0, started + double.ack_deadline + 0.5 - time.monotonic())
                 )
-                await settle_handlers(within=120.0)
+                await settle_handlers(bot, within=120.0)
                 settled = time.monotonic() - started
                 h._index()
                 outcomes = [h.outcome(i) for i in ids]

@@ -663,7 +663,7 @@ class Soak:
 
     async def clear(self) -> None:
         """Forget the double's records once the bot's handlers are done with them."""
-        if not await settle_handlers():
+        if not await settle_handlers(self.bot):
             logging.getLogger("soak").error("the bot's handlers were still running after 10 s")
         self.replies._scan()  # index what was answered since the last wake-up
         self.results.double_no_ack += len(self.double.unacknowledged())

@@ -187,6 +187,7 @@ class Ask(commands.Cog):
         # Only a direct mention of the bot counts: role and @everyone mentions do not.
         if not in_dm and me not in message.mentions:
             return
+        self.bot.in_flight.track_current_task()
         try:
             await self._answer_message(message, me)
         except Exception:

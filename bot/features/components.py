@@ -278,6 +278,7 @@ class Components(commands.Cog):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.component:
             return
+        self.bot.in_flight.track_current_task()
         if not await self.bot.late.admit(interaction):
             return
         async with guarded(interaction):
