@@ -1,7 +1,7 @@
 """What the benchmarks that run the real bot against the loopback Discord double share.
 
 Used by bench/discord_roundtrip.py and bench/soak.py (and, through soak.py, by
-tests/bot/test_soak.py): process measurements (RSS from /proc/self/status, garbage-collector
+tests/scenarios/test_soak.py): process measurements (RSS from /proc/self/status, garbage-collector
 pauses, a census of live asyncio tasks), waiting for the bot's handlers to finish, the
 question mix, the bot's settings, and the machine line of a report.
 
@@ -189,7 +189,7 @@ def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
 
 
 def settings_in(tmp: Path) -> Settings:
-    """The bot's settings as tests/bot/conftest.py builds them: a temporary copy of the
+    """The bot's settings as tests/support/bot_fixtures.py builds them: a temporary copy of the
     shipped FAQ and a temporary database."""
     faq_dir = tmp / "faq"
     shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)

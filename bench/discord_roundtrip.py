@@ -14,7 +14,7 @@ and a pass/fail column for each figure:
 The double is a test helper in tests/discord_double/, not an installed package: this script
 puts <project>/tests on sys.path before importing it, as pytest's rootdir handling does for
 the tests (and the project root, for bench/_double_harness.py: the helpers it shares with
-bench/soak.py). The bot is FaqBot built from Settings the way tests/bot/conftest.py builds
+bench/soak.py). The bot is FaqBot built from Settings the way tests/support/bot_fixtures.py builds
 them (a temporary copy of the shipped FAQ, a temporary database, ask_rate high,
 burst_seconds 0), run in this process with running_bot() against DiscordDouble on 127.0.0.1.
 

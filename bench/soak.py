@@ -65,7 +65,7 @@ in flight).
 
 Spec validation is off by default: the soak measures the bot, and checking every body
 against the 1.2 MB OpenAPI spec would make the double the bottleneck (the suite's
-tests/bot/test_soak.py runs a short soak with validation on). --validate turns it on and
+tests/scenarios/test_soak.py runs a short soak with validation on). --validate turns it on and
 needs the spec (exit status 2 without it).
 """
 

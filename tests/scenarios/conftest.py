@@ -1,0 +1,21 @@
+"""The bot fixtures (tests/support/bot_fixtures.py) and the Discord double, for these tests."""
+
+from discord_double import discord_double
+from support.bot_fixtures import (
+    as_server_manager,
+    bot,
+    eventually,
+    faq_dir,
+    settings,
+    start_bot,
+)
+
+__all__ = [
+    "as_server_manager",
+    "bot",
+    "discord_double",
+    "eventually",
+    "faq_dir",
+    "settings",
+    "start_bot",
+]
