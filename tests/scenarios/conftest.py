@@ -1,6 +1,5 @@
 """The bot fixtures (tests/support/bot_fixtures.py) and the Discord double, for these tests."""
 
-from discord_double import discord_double
 from support.bot_fixtures import (
     as_server_manager,
     bot,
@@ -9,6 +8,8 @@ from support.bot_fixtures import (
     settings,
     start_bot,
 )
+
+from testkit.discord_double import discord_double
 
 __all__ = [
     "as_server_manager",

@@ -21,13 +21,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from discord_double import DiscordDouble, RecordedRequest
-from discord_double.payloads import Payload
-
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.features.components import ACK_BUDGET_SECONDS
 from bot.storage import EntryFeedback, utcnow
+from testkit.discord_double import DiscordDouble, RecordedRequest
+from testkit.discord_double.payloads import Payload
 
 LOCK_SECONDS = 4.0  # longer than Discord's window, shorter than SQLite's busy timeout
 ACK_DEADLINE = 3.0

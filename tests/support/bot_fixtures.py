@@ -21,11 +21,11 @@ from typing import Any
 import discord
 import pytest
 import pytest_asyncio
-from discord_double import DiscordDouble, interaction_payloads, running_bot
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.config import Settings, variable
+from testkit.discord_double import DiscordDouble, interaction_payloads, running_bot
+from testkit.discord_double.payloads import Payload
 
 SHIPPED_FAQ = Path(__file__).resolve().parents[2] / "knowledge" / "faq"
 
