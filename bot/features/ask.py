@@ -27,10 +27,9 @@ from bot.features.rendering import (
     suggestion_text,
 )
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
-from bot.storage import printable
 from knowledge.matching import Decision, Matcher, MatchResult
 from knowledge.model import SmallTalk
-from knowledge.text import normalise
+from knowledge.text import normalise, printable
 
 if TYPE_CHECKING:
     from bot.client import FaqBot

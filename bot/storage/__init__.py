@@ -15,7 +15,6 @@ from bot.storage.model import (
 )
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.store import Store
-from bot.storage.text import printable
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,6 +23,5 @@ __all__ = [
     "StorageError",
     "Store",
     "UnansweredGroup",
-    "printable",
     "utcnow",
 ]

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from bot.storage.model import UnansweredGroup
-from bot.storage.text import printable
-from knowledge.text import normalise
+from knowledge.text import normalise, printable
 
 SIMILARITY = 85
 MAX_VARIANTS = 5

@@ -19,8 +19,7 @@ from typing import TypeVar
 from bot.storage.database import Database, Opened, describe, open_database
 from bot.storage.grouping import group_questions
 from bot.storage.model import Stats, StorageError, UnansweredGroup, as_utc, utcnow
-from bot.storage.text import printable
-from knowledge.text import MAX_INPUT_CHARS
+from knowledge.text import MAX_INPUT_CHARS, printable
 
 T = TypeVar("T")
 
