@@ -104,3 +104,16 @@ def test_benchmarks_and_tests_share_testkit_and_never_import_each_other() -> Non
 def test_the_crossing_check_sees_plain_and_from_imports() -> None:
     source = "import bench.soak\nfrom tests.x import y\nfrom . import z\nimport os\n"
     assert imported_top_levels(source) == [(1, "bench"), (2, "tests"), (4, "os")]
+
+
+def test_no_feature_imports_the_client() -> None:
+    """Features see the bot only as bot/features/services.py's protocol, even for typing:
+    the client imports the features, never the reverse."""
+    imports = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "bot" / "features").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.ImportFrom) and node.module == "bot.client")
+        or (isinstance(node, ast.Import) and any(a.name == "bot.client" for a in node.names))
+    ]
+    assert imports == []

@@ -32,7 +32,7 @@ from knowledge.model import SmallTalk
 from knowledge.text import normalise, printable
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.features.services import BotServices
 
 log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
@@ -76,7 +76,7 @@ async def match_off_loop(matcher: Matcher, question: str) -> MatchResult:
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: FaqBot) -> None:
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
