@@ -117,3 +117,17 @@ def test_no_feature_imports_the_client() -> None:
         or (isinstance(node, ast.Import) and any(a.name == "bot.client" for a in node.names))
     ]
     assert imports == []
+
+
+def test_only_bot_cli_defines_commands_and_options() -> None:
+    """One module owns the faqbot command line; the others only do what a command does."""
+    definers = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.attr}"
+        for folder in ("bot", "knowledge")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != ROOT / "bot" / "cli.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr in {"add_subparsers", "add_parser", "add_argument", "ArgumentParser"}
+    )
+    assert definers == []
