@@ -25,8 +25,8 @@ run: $(BIN)/faqbot
 	$(BIN)/faqbot run --or-chat
 
 lint: $(BIN)/faqbot
-	$(BIN)/ruff check bot knowledge tests bench
-	$(BIN)/ruff format --check bot knowledge tests bench
+	$(BIN)/ruff check bot knowledge tests bench testkit
+	$(BIN)/ruff format --check bot knowledge tests bench testkit
 
 typecheck: $(BIN)/faqbot
 	$(BIN)/mypy bot knowledge
@@ -39,8 +39,9 @@ eval: $(BIN)/faqbot
 	$(BIN)/faqbot eval --min-top1 0.95 --min-answered 0.90 --max-oos 0.03 \
 	    tests/data/eval.yaml tests/data/eval-holdout.yaml
 
+# Benchmarks run as modules from the project root, which puts testkit/ on the path.
 bench: $(BIN)/faqbot
-	$(BIN)/python bench/matching.py
+	$(BIN)/python -m bench.matching
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Benchmark the real bot end to end against the loopback Discord API double.
 
-Run with `.venv/bin/python bench/discord_roundtrip.py` (`--quick` for a smoke run of a few
+Run with `.venv/bin/python -m bench.discord_roundtrip` (`--quick` for a smoke run of a few
 seconds, `--help` for the sizes). Prints the machine and a Markdown table with a target
 and a pass/fail column for each figure:
 
@@ -11,12 +11,12 @@ and a pass/fail column for each figure:
 4. resident memory (VmRSS from /proc/self/status) before the runs and after --total
    interactions in all, its growth, and the number of live asyncio tasks before and after.
 
-The double is a test helper in tests/discord_double/, not an installed package: this script
-puts <project>/tests on sys.path before importing it, as pytest's rootdir handling does for
-the tests (and the project root, for bench/_double_harness.py: the helpers it shares with
-bench/soak.py). The bot is FaqBot built from Settings the way tests/bot/conftest.py builds
-them (a temporary copy of the shipped FAQ, a temporary database, ask_rate high,
-burst_seconds 0), run in this process with running_bot() against DiscordDouble on 127.0.0.1.
+Run it from the project root as `python -m bench.discord_roundtrip`: the double
+(testkit/discord_double/) and the helpers this shares with the soak (testkit/bench_harness.py)
+are imported from the project root, which `-m` puts on the path. The bot is FaqBot built from
+Settings the way tests/support/bot_fixtures.py builds them (a temporary copy of the shipped
+FAQ, a temporary database, ask_rate high, burst_seconds 0), run in this process with
+running_bot() against DiscordDouble on 127.0.0.1.
 
 What a latency is: the double's own timestamps, both time.monotonic(). The start is
 InteractionRecord.dispatched_at, taken when the double starts the INTERACTION_CREATE
@@ -54,34 +54,20 @@ interaction went unanswered; 2 when the spec is missing.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import statistics
 import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # for discord_double (see the docstring)
-sys.path.insert(0, str(ROOT))  # for bench._double_harness
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Awaitable, Callable, Iterable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-
-from discord_double import (  # noqa: E402
-    DiscordDouble,
-    RecordedRequest,
-    Violation,
-    pointed_at,
-    running_bot,
-)
-from discord_double.handlers import CALLBACK  # noqa: E402
-from discord_double.spec import HOW_TO_GET_SPEC, SpecValidator, load_spec, spec_path  # noqa: E402
-
-from bench._double_harness import (  # noqa: E402
+from bot.client import FaqBot
+from testkit.bench_harness import (
     GC_PAUSES,
     Outcome,
     configure_script_logging,
@@ -97,7 +83,15 @@ from bench._double_harness import (  # noqa: E402
     task_census,
     verdict,
 )
-from bot.client import FaqBot  # noqa: E402
+from testkit.discord_double import (
+    DiscordDouble,
+    RecordedRequest,
+    Violation,
+    pointed_at,
+    running_bot,
+)
+from testkit.discord_double.handlers import CALLBACK
+from testkit.discord_double.spec import HOW_TO_GET_SPEC, SpecValidator, load_spec, spec_path
 
 # Targets: (figure, limit).
 SEQUENTIAL_P99_MS = 5.0
@@ -132,8 +126,9 @@ class Harness:
     request log incrementally, so waiting stays cheap however long the log grows.
     """
 
-    def __init__(self, double: DiscordDouble) -> None:
+    def __init__(self, double: DiscordDouble, bot: FaqBot) -> None:
         self.double = double
+        self.bot = bot
         self.callbacks: dict[str, RecordedRequest] = {}
         self._read = 0
         self.interactions_sent = 0
@@ -191,7 +186,7 @@ class Harness:
     async def settle(self) -> None:
         """Wait for the bot's handlers to finish (the /ask handler logs the question to
         SQLite after its callback), so nothing is in flight when records are cleared."""
-        await settle_handlers()
+        await settle_handlers(self.bot)
 
     async def clear_records(self) -> None:
         """Forget the double's per-interaction records once they have been checked."""
@@ -246,7 +241,7 @@ async def run(spec: SpecValidator | None, sizes: Sizes) -> Results:
             pointed_at(double),
             running_bot(FaqBot(settings), double) as bot,
         ):
-            h = Harness(double)
+            h = Harness(double, bot)
             results.rss_at_ready = settled_rss_mb()
             await h.settle()
             results.tasks_before = task_census()
@@ -347,7 +342,7 @@ async def run_bursts(spec: SpecValidator | None, bursts: Sequence[int]) -> list[
             pointed_at(double),
             running_bot(FaqBot(settings), double) as bot,
         ):
-            h = Harness(double)
+            h = Harness(double, bot)
             await h.many(h.ask, cycle(questions, WARMUP, 1000))
             await h.many(h.autocomplete, cycle(partials, WARMUP, 1000))
             await h.clear_records()
@@ -360,7 +355,7 @@ async def run_bursts(spec: SpecValidator | None, bursts: Sequence[int]) -> list[
                 await asyncio.sleep(
                     max(0.0, started + double.ack_deadline + 0.5 - time.monotonic())
                 )
-                await settle_handlers(within=120.0)
+                await settle_handlers(bot, within=120.0)
                 settled = time.monotonic() - started
                 h._index()
                 outcomes = [h.outcome(i) for i in ids]

@@ -1,13 +1,23 @@
-"""The ``faqbot`` command: the knowledge engine's commands plus the Discord ones."""
+"""The ``faqbot`` command line, all of it: the knowledge engine's commands and the Discord ones.
+
+Every command's options are defined here; what a command does is in the module of its
+layer (knowledge/cli.py, bot/runner.py, bot/reporting.py, bot/health.py).
+"""
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import health, reporting
 from knowledge import cli as knowledge_cli
+from knowledge.loader import SHIPPED_FAQ_DIR
+
+EXIT_OK = 0
+EXIT_USAGE = 2
 
 
 def _setting(name: str) -> Path:
@@ -32,8 +42,82 @@ def _health_file() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # The engine takes whatever directory it is given; the settings say which one.
-    parser, commands = knowledge_cli.build_parser(default_faq_dir=_setting("faq_dir"))
+    parser = build_parser(
+        default_faq_dir=_setting("faq_dir"),
+        default_database=_database,
+        default_health_file=_health_file,
+    )
+    return run_parsed(parser, argv)
 
+
+def build_parser(
+    *,
+    default_faq_dir: Path = SHIPPED_FAQ_DIR,
+    default_database: Callable[[], Path],
+    default_health_file: Callable[[], Path],
+) -> argparse.ArgumentParser:
+    """The whole ``faqbot`` command line; each command's handler is in the module doing it.
+
+    ``default_database`` and ``default_health_file`` are called only when the command that
+    needs them runs without --database or --file.
+    """
+    parser = argparse.ArgumentParser(
+        prog="faqbot",
+        description="Answer questions from the Japan–UK–ASEAN cyber cooperation FAQ.",
+    )
+    parser.add_argument(
+        "--faq-dir",
+        type=Path,
+        default=default_faq_dir,
+        help="FAQ directory (default: %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # --- the knowledge engine's commands (knowledge/cli.py) ---
+    ask = commands.add_parser("ask", help="answer one question, or one per line from stdin")
+    ask.add_argument("question", help="the question, or - to read one question per line")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the scores of the top entries, the words matched and why the decision",
+    )
+    ask.set_defaults(handler=knowledge_cli.command_ask)
+
+    chat = commands.add_parser("chat", help="ask questions interactively in the terminal")
+    chat.set_defaults(handler=knowledge_cli.command_chat)
+
+    check = commands.add_parser("check", help="validate a FAQ directory")
+    check.add_argument("path", nargs="?", type=Path, help="FAQ directory (default: --faq-dir)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(handler=knowledge_cli.command_check)
+
+    ev = commands.add_parser("eval", help="measure matching on an evaluation set")
+    ev.add_argument("files", nargs="*", type=Path, help="evaluation YAML files")
+    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.add_argument(
+        "--min-top1", type=float, metavar="RATE", help="fail if top-1 accuracy is below RATE"
+    )
+    ev.add_argument(
+        "--min-answered",
+        type=float,
+        metavar="RATE",
+        help="fail if the share of in-scope questions answered right is below RATE",
+    )
+    ev.add_argument(
+        "--max-oos",
+        type=float,
+        metavar="RATE",
+        help="fail if more than RATE of out-of-scope questions get an answer",
+    )
+    ev.add_argument(
+        "--lexical-only",
+        action="store_true",
+        help="measure the lexical stage alone, without the embedding model (for comparison)",
+    )
+    ev.set_defaults(handler=knowledge_cli.command_eval)
+
+    # --- the Discord bot (bot/runner.py) ---
     run = commands.add_parser(
         "run", help="run the Discord bot (needs DISCORD_TOKEN; see the README's settings)"
     )
@@ -47,9 +131,105 @@ def main(argv: Sequence[str] | None = None) -> int:
     sync = commands.add_parser("sync", help="upload the slash commands to Discord now")
     sync.set_defaults(handler=_lazy("command_sync"))
 
-    reporting.add_report_command(commands, _database)
-    health.add_health_command(commands, _health_file)
-    return knowledge_cli.run_parsed(parser, argv)
+    # --- maintainers' figures (bot/reporting.py) and the health check (bot/health.py) ---
+    report = commands.add_parser(
+        "report",
+        help="show question statistics and unanswered questions from the bot's database",
+        description="Question statistics and the most asked unanswered questions.",
+        epilog=reporting.REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
+    )
+    report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    report.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the bot's database file (default: the one the bot uses)",
+    )
+    report.add_argument(
+        "--limit",
+        type=_positive,
+        default=20,
+        metavar="N",
+        help="list at most N groups of unanswered questions (default 20)",
+    )
+    report.set_defaults(
+        handler=lambda args: reporting.run_report(
+            args.database or default_database(),
+            days=args.days,
+            limit=args.limit,
+            as_csv=args.csv,
+        )
+    )
+
+    check_health = commands.add_parser(
+        "health",
+        help="say whether the running bot is healthy, from its heartbeat file",
+        description=(
+            "Read the running bot's heartbeat file and print one line: healthy, or why not. "
+            "Exit status 0 when the heartbeat is fresh and the gateway is connected, else 1; "
+            "suitable for a container HEALTHCHECK."
+        ),
+    )
+    check_health.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the heartbeat file (default: $FAQBOT_HEALTH_FILE or the bot's default)",
+    )
+    check_health.add_argument(
+        "--max-age",
+        type=_positive_seconds,
+        default=health.DEFAULT_MAX_AGE,
+        metavar="SECONDS",
+        help=f"the oldest heartbeat that counts as alive (default {health.DEFAULT_MAX_AGE:g})",
+    )
+    check_health.set_defaults(
+        handler=lambda args: health.run_health(
+            args.file if args.file is not None else default_health_file(),
+            max_age=args.max_age,
+        )
+    )
+    return parser
+
+
+def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def _lazy(name: str):  # type: ignore[no-untyped-def]

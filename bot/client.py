@@ -21,6 +21,7 @@ from bot.features.ask import Ask
 from bot.features.components import Components
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
+from bot.in_flight import InFlight
 from bot.knowledge_service import KnowledgeService
 from bot.matching_queue import MatchingQueue
 from bot.safety import NO_PINGS, BurstGuard, Cooldown
@@ -28,8 +29,6 @@ from bot.storage import Store
 
 log = logging.getLogger(__name__)
 COMMAND_HASH_FILE = "commands.sha256"
-# discord.py names the tasks that run handlers; these are the ones answering someone.
-IN_FLIGHT_TASKS = ("CommandTree-invoker", "discord.py: on_interaction", "discord.py: on_message")
 SHUTDOWN_GRACE_SECONDS = 5.0
 HTTP_CONNECTIONS = 32
 COMMAND_OUT_OF_DATE = (
@@ -54,6 +53,8 @@ def intents() -> discord.Intents:
 
 class FaqTree(app_commands.CommandTree["FaqBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Every command and autocomplete passes here first, in the task that then runs it.
+        self.client.in_flight.track_current_task()
         if not await self.client.late.admit(interaction):
             return False  # no answer could arrive in time; FaqTree.on_error is not called
         if self.client.accepting:
@@ -153,6 +154,8 @@ class FaqBot(commands.AutoShardedBot):
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)
         self.matching = MatchingQueue()
+        # The handlers answering someone right now; shutdown waits for them.
+        self.in_flight = InFlight()
         self._background: list[asyncio.Task[None]] = []
         self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
@@ -233,15 +236,14 @@ class FaqBot(commands.AutoShardedBot):
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking questions, let answers in flight finish (bounded), then close."""
         self.accepting = False
-        current = asyncio.current_task()
-        in_flight = [
-            task
-            for task in asyncio.all_tasks()
-            if task is not current and task.get_name().startswith(IN_FLIGHT_TASKS)
-        ]
-        if in_flight:
-            log.info("waiting for %d answer(s) in flight", len(in_flight))
-            await asyncio.wait(in_flight, timeout=grace)
+        if self.in_flight:
+            log.info("waiting for %d answer(s) in flight", len(self.in_flight))
+        if not await self.in_flight.drain(grace):
+            log.warning(
+                "%d answer(s) still in flight after %g s; closing anyway",
+                len(self.in_flight),
+                grace,
+            )
         await self.close()
 
     async def close(self) -> None:

@@ -12,7 +12,6 @@ Plain Python: nothing here imports discord. Where the file lives is the caller's
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -196,49 +195,8 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def add_health_command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    default_path: Callable[[], Path],
-) -> None:
-    """Register ``health``; ``default_path`` is called only when --file is not given."""
-    health = commands.add_parser(
-        "health",
-        help="say whether the running bot is healthy, from its heartbeat file",
-        description=(
-            "Read the running bot's heartbeat file and print one line: healthy, or why not. "
-            "Exit status 0 when the heartbeat is fresh and the gateway is connected, else 1; "
-            "suitable for a container HEALTHCHECK."
-        ),
-    )
-    health.add_argument(
-        "--file",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="the heartbeat file (default: $FAQBOT_HEALTH_FILE or the bot's default)",
-    )
-    health.add_argument(
-        "--max-age",
-        type=_positive_seconds,
-        default=DEFAULT_MAX_AGE,
-        metavar="SECONDS",
-        help=f"the oldest heartbeat that counts as alive (default {DEFAULT_MAX_AGE:g})",
-    )
-
-    def handler(args: argparse.Namespace) -> int:
-        path = args.file if args.file is not None else default_path()
-        ok, reason = check_health(path, max_age=args.max_age)
-        print(reason, flush=True)
-        return EXIT_HEALTHY if ok else EXIT_UNHEALTHY
-
-    health.set_defaults(handler=handler)
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
+def run_health(path: Path, *, max_age: float = DEFAULT_MAX_AGE) -> int:
+    """``faqbot health``: one line saying whether the bot is healthy; its exit status."""
+    ok, reason = check_health(path, max_age=max_age)
+    print(reason, flush=True)
+    return EXIT_HEALTHY if ok else EXIT_UNHEALTHY

@@ -1,5 +1,5 @@
-"""Usage figures for maintainers: the ``faqbot report`` command, and the text that the Discord
-``/faq-admin stats|unanswered`` views send.
+"""Usage figures for maintainers: what ``faqbot report`` does (its options are in bot/cli.py),
+and the text that the Discord ``/faq-admin stats|unanswered`` views send.
 
 The same formatting serves both, so the terminal shows what Discord shows; the functions keep
 within a Discord message unless told otherwise.
@@ -7,11 +7,9 @@ within a Discord message unless told otherwise.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -40,67 +38,21 @@ Questions in the CSV are complete; the text report shortens long ones.
 """
 
 
-def add_report_command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    default_database: Callable[[], Path],
-) -> None:
-    """Register ``report``; ``default_database`` is called only when --database is not given."""
-    report = commands.add_parser(
-        "report",
-        help="show question statistics and unanswered questions from the bot's database",
-        description="Question statistics and the most asked unanswered questions.",
-        epilog=REPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    report.add_argument(
-        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
-    )
-    report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
-    report.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="the bot's database file (default: the one the bot uses)",
-    )
-    report.add_argument(
-        "--limit",
-        type=_positive,
-        default=20,
-        metavar="N",
-        help="list at most N groups of unanswered questions (default 20)",
-    )
-
-    def handler(args: argparse.Namespace) -> int:
-        return run_report(args, args.database or default_database())
-
-    report.set_defaults(handler=handler)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def run_report(args: argparse.Namespace, database: Path) -> int:
+def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
+    """``faqbot report``: the figures of the last ``days`` days, as text or CSV on stdout."""
     # A store would create a missing file; a report on an empty new database would only hide
     # a mistyped path.
     if not database.is_file():
         print(f"faqbot report: no database at {database}", file=sys.stderr)
         return EXIT_PROBLEMS
-    since = utcnow() - timedelta(days=args.days)
+    since = utcnow() - timedelta(days=days)
     try:
-        stats, groups = asyncio.run(_read(database, since, args.limit))
+        stats, groups = asyncio.run(_read(database, since, limit))
     except StorageError as exc:
         print(f"faqbot report: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    if args.csv:
-        write_csv(sys.stdout, stats, groups, days=args.days)
+    if as_csv:
+        write_csv(sys.stdout, stats, groups, days=days)
     else:
         print(format_stats(stats, max_chars=None))
         print()

@@ -1,7 +1,7 @@
-"""The maintainers' command line over the knowledge engine: ask, chat, check, eval.
+"""What the knowledge engine's commands do: ask, chat, check, eval.
 
-``bot.cli`` adds the Discord commands (run, sync, report) to the same parser, so there is
-one ``faqbot`` command; this module never imports discord.
+``bot.cli`` builds the one ``faqbot`` parser, these commands' options included, and calls
+these handlers with what it parsed; this module never imports discord.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -31,90 +30,10 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 DEFAULT_EVAL_FILES = (Path("tests/data/eval.yaml"),)
 
-Handler = Callable[[argparse.Namespace], int]
 HELP_TEXT = (
     "Ask a question about Japan–UK–ASEAN cyber cooperation in your own words, for example "
     "'what is the TSUBAME project?'. A number picks a suggestion; 'quit' ends."
 )
-
-
-def build_parser(
-    default_faq_dir: Path = SHIPPED_FAQ_DIR,
-) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
-        prog="faqbot",
-        description="Answer questions from the Japan–UK–ASEAN cyber cooperation FAQ.",
-    )
-    parser.add_argument(
-        "--faq-dir",
-        type=Path,
-        default=default_faq_dir,
-        help="FAQ directory (default: %(default)s)",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    ask = commands.add_parser("ask", help="answer one question, or one per line from stdin")
-    ask.add_argument("question", help="the question, or - to read one question per line")
-    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    ask.add_argument(
-        "--explain",
-        action="store_true",
-        help="show the scores of the top entries, the words matched and why the decision",
-    )
-    ask.set_defaults(handler=command_ask)
-
-    chat = commands.add_parser("chat", help="ask questions interactively in the terminal")
-    chat.set_defaults(handler=command_chat)
-
-    check = commands.add_parser("check", help="validate a FAQ directory")
-    check.add_argument("path", nargs="?", type=Path, help="FAQ directory (default: --faq-dir)")
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check.set_defaults(handler=command_check)
-
-    ev = commands.add_parser("eval", help="measure matching on an evaluation set")
-    ev.add_argument("files", nargs="*", type=Path, help="evaluation YAML files")
-    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ev.add_argument(
-        "--min-top1", type=float, metavar="RATE", help="fail if top-1 accuracy is below RATE"
-    )
-    ev.add_argument(
-        "--min-answered",
-        type=float,
-        metavar="RATE",
-        help="fail if the share of in-scope questions answered right is below RATE",
-    )
-    ev.add_argument(
-        "--max-oos",
-        type=float,
-        metavar="RATE",
-        help="fail if more than RATE of out-of-scope questions get an answer",
-    )
-    ev.add_argument(
-        "--lexical-only",
-        action="store_true",
-        help="measure the lexical stage alone, without the embedding model (for comparison)",
-    )
-    ev.set_defaults(handler=command_eval)
-    return parser, commands
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser, _ = build_parser()
-    return run_parsed(parser, argv)
-
-
-def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 def faq_dir(args: argparse.Namespace) -> Path:

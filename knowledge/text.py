@@ -1,7 +1,8 @@
-"""Text normalisation shared by the FAQ index and incoming questions.
+"""Text normalisation shared by the FAQ index and incoming questions, and question cleaning.
 
 Phrases are normalised once when the FAQ loads and each question once per query, with the
-same function, so both sides always agree on what a "word" is.
+same function, so both sides always agree on what a "word" is. ``printable`` is the one
+cleaning an incoming question gets before it is matched, logged or shown to maintainers.
 """
 
 from __future__ import annotations
@@ -79,3 +80,32 @@ def words(text: str) -> list[str]:
     # Lone letters are what is left of possessives ("uk's") and initials: noise for matching.
     tokens = [w for w in normalise(text).split() if len(w) > 1 or w.isdigit()]
     return [stem(w) for w in tokens[:MAX_QUESTION_TOKENS]]
+
+
+# Invisible format characters (zero-width spaces and joiners, direction overrides such as
+# U+202E, which reorder what a maintainer reads) and lone surrogates (which cannot be
+# encoded as UTF-8, so SQLite cannot store them) are dropped.
+_UNSHOWN = frozenset({"Cf", "Cs"})
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` cleaned of what would garble it when shown again: on one line, at most
+    ``limit`` characters. The bot answers and logs questions in this form.
+
+    Control characters (newlines, NUL, ANSI escape sequences that would drive the terminal
+    of whoever runs ``faqbot report``) become spaces, the characters above are dropped and
+    runs of whitespace collapse. Discord mentions are removed too: the log promises to keep
+    no names, and ``<@123>`` is someone's user id.
+    """
+    # Cut before the per-character work so a 100,000-character paste costs no more than a
+    # short one; four times the limit leaves room for what cleaning removes.
+    if limit is not None:
+        text = text[: limit * 4]
+    text = strip_discord_markup(text)
+    kept = (
+        " " if category == "Cc" else ch
+        for ch in text
+        if (category := unicodedata.category(ch)) not in _UNSHOWN
+    )
+    cleaned = " ".join("".join(kept).split())
+    return cleaned if limit is None else cleaned[:limit]

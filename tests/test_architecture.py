@@ -67,3 +67,67 @@ def test_the_environment_check_sees_each_way_of_reading_it() -> None:
         "os.environ",
         "os.getenv",
     ]
+
+
+def imported_top_levels(source: str) -> list[tuple[int, str]]:
+    """(line, top-level package) for every import in a module, relative ones left out."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module.split(".")[0]))
+    return found
+
+
+# What only the tests' own path entry (tests/, see pyproject's pythonpath) makes importable.
+TEST_ONLY_PACKAGES = {"tests", "support", "discord_double"}
+
+
+def test_benchmarks_and_tests_share_testkit_and_never_import_each_other() -> None:
+    """bench/ runs without the tests on its path, and the tests never run a benchmark script:
+    what both need (the Discord double, the harness, the soak run) lives in testkit/."""
+    crossings = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for folder, forbidden in (
+            ("bench", TEST_ONLY_PACKAGES),
+            ("testkit", TEST_ONLY_PACKAGES | {"bench"}),
+            ("tests", {"bench"}),
+        )
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line, name in imported_top_levels(path.read_text(encoding="utf-8"))
+        if name in forbidden
+    ]
+    assert crossings == []
+
+
+def test_the_crossing_check_sees_plain_and_from_imports() -> None:
+    source = "import bench.soak\nfrom tests.x import y\nfrom . import z\nimport os\n"
+    assert imported_top_levels(source) == [(1, "bench"), (2, "tests"), (4, "os")]
+
+
+def test_no_feature_imports_the_client() -> None:
+    """Features see the bot only as bot/features/services.py's protocol, even for typing:
+    the client imports the features, never the reverse."""
+    imports = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "bot" / "features").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.ImportFrom) and node.module == "bot.client")
+        or (isinstance(node, ast.Import) and any(a.name == "bot.client" for a in node.names))
+    ]
+    assert imports == []
+
+
+def test_only_bot_cli_defines_commands_and_options() -> None:
+    """One module owns the faqbot command line; the others only do what a command does."""
+    definers = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.attr}"
+        for folder in ("bot", "knowledge")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != ROOT / "bot" / "cli.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr in {"add_subparsers", "add_parser", "add_argument", "ArgumentParser"}
+    )
+    assert definers == []

@@ -15,7 +15,7 @@ from bot.safety import NO_PINGS
 from bot.storage import StorageError, utcnow
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.features.services import BotServices
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
@@ -24,7 +24,7 @@ MESSAGE_LIMIT = 2000
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ maintenance"):
-    def __init__(self, bot: FaqBot) -> None:
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
         super().__init__()
 

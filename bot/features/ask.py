@@ -27,13 +27,12 @@ from bot.features.rendering import (
     suggestion_text,
 )
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
-from bot.storage import printable
 from knowledge.matching import Decision, Matcher, MatchResult
 from knowledge.model import SmallTalk
-from knowledge.text import normalise
+from knowledge.text import normalise, printable
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.features.services import BotServices
 
 log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
@@ -74,7 +73,7 @@ def small_talk_reply(kind: SmallTalk) -> str:
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: FaqBot) -> None:
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -188,6 +187,7 @@ class Ask(commands.Cog):
         # Only a direct mention of the bot counts: role and @everyone mentions do not.
         if not in_dm and me not in message.mentions:
             return
+        self.bot.in_flight.track_current_task()
         try:
             await self._answer_message(message, me)
         except Exception:

@@ -31,7 +31,7 @@ from bot.safety import NO_PINGS
 from knowledge.model import Entry
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.features.services import BotServices
 
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 MAX_RELATED = 3
@@ -46,8 +46,9 @@ ACK_BUDGET_SECONDS = 1.5
 T = TypeVar("T")
 
 
-def _bot(interaction: discord.Interaction) -> FaqBot:
-    return cast("FaqBot", interaction.client)
+def _bot(interaction: discord.Interaction) -> BotServices:
+    # interaction.client is the FaqBot that received the interaction, which provides these.
+    return cast("BotServices", interaction.client)
 
 
 async def respond(
@@ -275,13 +276,14 @@ async def say(interaction: discord.Interaction, text: str) -> None:
 class Components(commands.Cog):
     """Answers every button press and menu choice, the bot's own and any other."""
 
-    def __init__(self, bot: FaqBot) -> None:
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is not discord.InteractionType.component:
             return
+        self.bot.in_flight.track_current_task()
         if not await self.bot.late.admit(interaction):
             return
         async with guarded(interaction):

@@ -11,11 +11,11 @@ from discord.ext import commands
 from bot.features.components import TopicSelect, respond
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.features.services import BotServices
 
 
 class Topics(commands.Cog):
-    def __init__(self, bot: FaqBot) -> None:
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     @app_commands.command(name="topics", description="Browse the FAQ by topic")

@@ -6,16 +6,10 @@ command and the tests all use the same code; nothing here imports discord.
 
 from __future__ import annotations
 
-from bot.storage.model import (
-    EntryFeedback,
-    Stats,
-    StorageError,
-    UnansweredGroup,
-    utcnow,
-)
+from bot.storage.model import EntryFeedback, Stats, StorageError, utcnow
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.store import Store
-from bot.storage.text import printable
+from knowledge.grouping import UnansweredGroup
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,6 +18,5 @@ __all__ = [
     "StorageError",
     "Store",
     "UnansweredGroup",
-    "printable",
     "utcnow",
 ]

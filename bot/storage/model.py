@@ -52,11 +52,3 @@ class Stats:
     @property
     def none_rate(self) -> float:
         return self._share(self.unanswered)
-
-
-@dataclass(frozen=True)
-class UnansweredGroup:
-    example: str
-    count: int
-    # Up to five other phrasings of the same question, most asked first.
-    variants: list[str]

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.storage.database import Database, Opened, describe, open_database
-from bot.storage.grouping import group_questions
-from bot.storage.model import Stats, StorageError, UnansweredGroup, as_utc, utcnow
-from bot.storage.text import printable
-from knowledge.text import MAX_INPUT_CHARS
+from bot.storage.model import Stats, StorageError, as_utc, utcnow
+from knowledge.grouping import UnansweredGroup, group_questions
+from knowledge.text import MAX_INPUT_CHARS, printable
 
 T = TypeVar("T")
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from discord_double import DiscordDouble, running_bot
-from discord_double.payloads import (
+
+from bot.client import COMMAND_HASH_FILE, FaqBot
+from bot.config import Settings
+from testkit.discord_double import DiscordDouble, running_bot
+from testkit.discord_double.payloads import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
     PRIVILEGED_INTENTS,
 )
-
-from bot.client import COMMAND_HASH_FILE, FaqBot
-from bot.config import Settings
 
 GLOBAL_COMMANDS = "/applications/{application_id}/commands"
 GUILD_COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"

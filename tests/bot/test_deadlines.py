@@ -15,11 +15,11 @@ from typing import Any
 
 import discord
 import pytest
-from discord_double import DiscordDouble, ids, interaction_payloads
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.deadlines import DROP_AFTER_SECONDS, LateInteractions, RecentMinimum
+from testkit.discord_double import DiscordDouble, ids, interaction_payloads
+from testkit.discord_double.payloads import Payload
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 WAITED = 5.0  # seconds the old interactions have been waiting: past Discord's 3

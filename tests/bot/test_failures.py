@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble, ids, interaction_payloads
-from discord_double.payloads import Payload
 
 from bot.client import COMMAND_OUT_OF_DATE, FaqBot
+from testkit.discord_double import DiscordDouble, ids, interaction_payloads
+from testkit.discord_double.payloads import Payload
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"

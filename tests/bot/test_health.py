@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import build_parser
 from bot.health import (
     DEFAULT_MAX_AGE,
     HealthStatus,
     Heartbeat,
-    add_health_command,
     check_health,
 )
 
@@ -291,10 +291,10 @@ def parser_for(default: Path, called: list[Path] | None = None) -> argparse.Argu
             called.append(default)
         return default
 
-    parser = argparse.ArgumentParser(prog="faqbot")
-    commands = parser.add_subparsers(dest="command")
-    add_health_command(commands, default_path)
-    return parser
+    def unused() -> Path:
+        raise AssertionError("the health command asked for the database")
+
+    return build_parser(default_database=unused, default_health_file=default_path)
 
 
 def run(parser: argparse.ArgumentParser, *argv: str) -> int:

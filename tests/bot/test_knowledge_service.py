@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble
 
 from bot.client import FaqBot
 from bot.knowledge_service import KnowledgeService
 from knowledge.matching import Matcher
+from testkit.discord_double import DiscordDouble
 
 TSUBAME_FILE = "asean-japan.yaml"
 NEW_ALTERNATE = "zebra crossing migration patterns"

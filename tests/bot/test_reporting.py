@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import build_parser
 from bot.reporting import (
     CSV_HEADER,
     MAX_MESSAGE_CHARS,
-    add_report_command,
     format_stats,
     format_unanswered,
 )
@@ -23,10 +23,12 @@ from bot.storage import EntryFeedback, Stats, Store, UnansweredGroup
 
 
 def parser_for(default: Path) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="faqbot")
-    commands = parser.add_subparsers(dest="command")
-    add_report_command(commands, lambda: default)
-    return parser
+    """The faqbot parser, with ``default`` as the database the settings would name."""
+
+    def unused() -> Path:
+        raise AssertionError("the report command asked for the heartbeat file")
+
+    return build_parser(default_database=lambda: default, default_health_file=unused)
 
 
 def run(parser: argparse.ArgumentParser, *argv: str) -> int:

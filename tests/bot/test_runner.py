@@ -9,8 +9,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from discord_double import DiscordDouble
 from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
+
+from testkit.discord_double import DiscordDouble
 
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 

@@ -9,7 +9,7 @@ from knowledge.loader import load_knowledge_base
 from knowledge.matching import THRESHOLDS, Decision, Matcher
 from knowledge.model import KnowledgeBase
 from knowledge.semantic import shared_phrase_embeddings
-from knowledge.text import MAX_INPUT_CHARS
+from knowledge.text import MAX_INPUT_CHARS, normalise
 
 
 @pytest.fixture(scope="module")
@@ -164,11 +164,18 @@ def test_matching_is_deterministic(matcher: Matcher) -> None:
         "x" * 10_000,
     ],
 )
-def test_any_input_gives_a_valid_decision(matcher: Matcher, question: str) -> None:
+def test_any_input_is_echoed_with_bounded_candidates_and_wordless_input_goes_unanswered(
+    matcher: Matcher, question: str
+) -> None:
     result = matcher.match(question)
-    assert result.decision in set(Decision)
     assert len(result.candidates) <= THRESHOLDS.max_suggestions
     assert result.question == question
+    if not normalise(question):
+        # Nothing left to match (blanks, mentions, emoji, invisibles, control characters):
+        # no FAQ answer and nothing to suggest (the help reply, at most).
+        assert result.entry is None
+        assert result.candidates == ()
+        assert result.decision in {Decision.NONE, Decision.SMALL_TALK}
 
 
 def test_only_mentions_or_emoji_get_no_faq_answer(matcher: Matcher, lexical: Matcher) -> None:

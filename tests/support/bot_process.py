@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from discord_double import DiscordDouble
+from testkit.discord_double import DiscordDouble
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"

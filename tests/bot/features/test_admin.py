@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from discord_double import DiscordDouble
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.storage import utcnow
+from testkit.discord_double import DiscordDouble
+from testkit.discord_double.payloads import Payload
 
 EPHEMERAL = 1 << 6
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"

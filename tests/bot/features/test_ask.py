@@ -7,14 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble
-from discord_double import payloads as p
-from discord_double.ids import FAQ_CHANNEL_ID
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.features.rendering import HELP_TEXT
 from bot.storage import EntryFeedback, utcnow
+from testkit.discord_double import DiscordDouble
+from testkit.discord_double import payloads as p
+from testkit.discord_double.ids import FAQ_CHANNEL_ID
+from testkit.discord_double.payloads import Payload
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 EPHEMERAL = 1 << 6

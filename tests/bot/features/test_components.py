@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble, interaction_payloads
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.features.components import (
@@ -25,6 +23,8 @@ from bot.features.components import (
     parse_custom_id,
 )
 from bot.storage import EntryFeedback, utcnow
+from testkit.discord_double import DiscordDouble, interaction_payloads
+from testkit.discord_double.payloads import Payload
 
 EPHEMERAL = 1 << 6
 BUTTON, SELECT = interaction_payloads.BUTTON, interaction_payloads.STRING_SELECT

@@ -19,13 +19,13 @@ import unicodedata
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble, interaction_payloads
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.features.ask import NOT_TEXT, TOO_LONG
 from bot.features.rendering import HELP_TEXT
+from testkit.discord_double import DiscordDouble, interaction_payloads
+from testkit.discord_double.payloads import Payload
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"

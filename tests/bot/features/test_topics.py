@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from discord_double import DiscordDouble
-from discord_double.payloads import Payload
-
 from bot.client import FaqBot
+from testkit.discord_double import DiscordDouble
+from testkit.discord_double.payloads import Payload
 
 EPHEMERAL = 1 << 6
 

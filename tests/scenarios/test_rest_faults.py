@@ -20,11 +20,11 @@ import logging
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble
-from discord_double.payloads import Payload
-from discord_double.records import RecordedRequest
 
 from bot.client import FaqBot
+from testkit.discord_double import DiscordDouble
+from testkit.discord_double.payloads import Payload
+from testkit.discord_double.records import RecordedRequest
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"

@@ -23,7 +23,7 @@ import pytest
 from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
 from bot.storage.database import retry_while_busy
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 USER = 987654321098765432
 OTHER_USER = 123456789012345678

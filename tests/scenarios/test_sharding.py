@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from discord_double import DiscordDouble, running_bot
-
 from bot.client import FaqBot
 from bot.config import Settings
+from testkit.discord_double import DiscordDouble, running_bot
 
 
 async def test_a_process_for_shard_1_of_2_identifies_so_and_answers_its_guild(

@@ -15,11 +15,11 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from . import ids, interaction_payloads
-from .fixtures import running_bot
-from .records import DoubleViolations
-from .server import DiscordDouble
-from .spec import REQUIRE_ENV, SPEC_ENV, require_spec
+from testkit.discord_double import ids, interaction_payloads
+from testkit.discord_double.fixtures import running_bot
+from testkit.discord_double.records import DoubleViolations
+from testkit.discord_double.server import DiscordDouble
+from testkit.discord_double.spec import REQUIRE_ENV, SPEC_ENV, require_spec
 
 GUILD_COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"

@@ -1,7 +1,7 @@
 """A short soak: mixed traffic through the double leaves nothing unanswered or behind.
 
-The same run as bench/soak.py (which does 20,000 without spec validation), cut to
-COUNT interactions after a WARMUP of the same mix, with the fixture's double validating
+The same run as bench/soak.py (testkit/soak.py, which does 20,000 without spec validation),
+cut to COUNT interactions after a WARMUP of the same mix, with the fixture's double validating
 every body against Discord's spec: /ask with each outcome, autocomplete, button clicks
 on answers and suggestions the bot posted, and mentions, IN_FLIGHT at a time.
 """
@@ -9,17 +9,10 @@ on answers and suggestions the bot posted, and mentions, IN_FLIGHT at a time.
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
-from discord_double import DiscordDouble
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # bench/ is not a package pytest puts on the path
-    sys.path.insert(0, str(ROOT))
-
-from bench.soak import MIX, Plan, capture_log, run_soak  # noqa: E402
+from testkit.discord_double import DiscordDouble
+from testkit.soak import MIX, Plan, capture_log, run_soak
 
 COUNT = 600
 WARMUP = 200

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble, running_bot
 
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.knowledge_service import SETTLE_LIMIT_SECONDS, SETTLE_SECONDS, KnowledgeService
 from knowledge.loader import load_knowledge_base
+from testkit.discord_double import DiscordDouble, running_bot
 
 RELOAD_TIMEOUT = 5.0
 ABOUT_FILE = "about.yaml"

@@ -19,12 +19,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from discord_double import DiscordDouble, running_bot
-from discord_double.gateway import GatewaySession
-from discord_double.payloads import Payload
 
 from bot.client import FaqBot
 from bot.config import Settings
+from testkit.discord_double import DiscordDouble, running_bot
+from testkit.discord_double.gateway import GatewaySession
+from testkit.discord_double.payloads import Payload
 
 QUESTIONS = (
     ("is tsubame still running", "Is TSUBAME still running?"),

@@ -34,14 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from discord_double import DiscordDouble, running_bot
-from discord_double.payloads import Payload
 from support.bot_process import LAUNCHER, bot_environment
 
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.storage import Store
 from knowledge.loader import load_knowledge_base
+from testkit.discord_double import DiscordDouble, running_bot
+from testkit.discord_double.payloads import Payload
 
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"

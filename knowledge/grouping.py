@@ -1,15 +1,17 @@
-"""Folding unanswered questions into groups, so maintainers see what to add to the FAQ first."""
+"""Folding unanswered questions into groups, so maintainers see what to add to the FAQ first.
+
+Text similarity, like matching: the storage layer reads the questions and calls this.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.storage.model import UnansweredGroup
-from bot.storage.text import printable
-from knowledge.text import normalise
+from knowledge.text import normalise, printable
 
 SIMILARITY = 85
 MAX_VARIANTS = 5
@@ -18,6 +20,14 @@ MAX_VARIANTS = 5
 # Phrasings are taken most frequent first, so only the rarest lose the chance to start a group
 # that later phrasings can join; they still join the earlier groups.
 MAX_COMPARED_GROUPS = 200
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    example: str
+    count: int
+    # Up to five other phrasings of the same question, most asked first.
+    variants: list[str]
 
 
 def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGroup]:

@@ -21,13 +21,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from discord_double import DiscordDouble, RecordedRequest
-from discord_double.payloads import Payload
-
 from bot.client import FaqBot
 from bot.config import Settings
 from bot.features.components import ACK_BUDGET_SECONDS
 from bot.storage import EntryFeedback, utcnow
+from testkit.discord_double import DiscordDouble, RecordedRequest
+from testkit.discord_double.payloads import Payload
 
 LOCK_SECONDS = 4.0  # longer than Discord's window, shorter than SQLite's busy timeout
 ACK_DEADLINE = 3.0
@@ -161,3 +160,46 @@ async def test_every_interaction_is_acknowledged_in_time_while_the_database_is_l
 
 async def _logged_equals(bot: FaqBot, count: int) -> bool:
     return await logged_questions(bot) == count
+
+
+async def test_shutdown_waits_for_answers_a_locked_database_holds_up(
+    bot: FaqBot, discord_double: DiscordDouble, settings: Settings, eventually: Any
+) -> None:
+    """Each kind of handler (command, button, mention) is mid-write when shutdown starts:
+    every one still finishes its reply and its write before the bot closes."""
+    double = discord_double
+    asked = await double.slash_command("ask", {"question": "what is the tsubame project"})
+    await double.interaction_response(asked["id"])
+    answer = double.original_message(asked["id"])
+    await eventually(lambda: logged_questions(bot), what="the question logged before the lock")
+
+    async with write_lock_held(settings.database):
+        unknown = await double.slash_command("ask", {"question": UNKNOWN_QUESTION})
+        click = await double.click_button("faq:vote:tsubame-project:1", message=answer)
+        await double.user_message(UNKNOWN_MENTION, mention_bot=True)
+        for interaction in (unknown, click):
+            body = await double.interaction_response(interaction["id"], timeout=ACK_DEADLINE)
+            assert body["type"] == DEFERRED, body  # the handler is now waiting for its write
+        await double.wait_for_request("POST", CHANNEL_MESSAGES, timeout=ACK_BUDGET_SECONDS + 1)
+        assert len(bot.in_flight) == 3
+
+        await bot.shutdown()
+
+        # Nothing is awaited after shutdown: what was sent, was sent before the bot closed.
+        assert bot.is_closed()
+        followups = {
+            r.path.split("/")[3]: r.body["content"]
+            for r in double.requests
+            if r.method == "POST" and r.template == FOLLOWUP
+        }
+        assert "Your question was noted" in followups[unknown["token"]]
+        assert "feedback is recorded" in followups[click["token"]]
+
+    database = sqlite3.connect(settings.database)
+    try:
+        (questions,) = database.execute("SELECT count(*) FROM questions").fetchone()
+        (votes,) = database.execute("SELECT count(*) FROM votes").fetchone()
+    finally:
+        database.close()
+    assert (questions, votes) == (3, 1)  # the answered one, and both held up by the lock
+    double.assert_clean()

@@ -1,45 +1,35 @@
 """What the benchmarks that run the real bot against the loopback Discord double share.
 
-Used by bench/discord_roundtrip.py and bench/soak.py (and, through soak.py, by
-tests/bot/test_soak.py): process measurements (RSS from /proc/self/status, garbage-collector
+Used by bench/discord_roundtrip.py and testkit/soak.py (so by bench/soak.py and
+tests/scenarios/test_soak.py): process measurements (RSS from /proc/self/status, garbage-collector
 pauses, a census of live asyncio tasks), waiting for the bot's handlers to finish, the
 question mix, the bot's settings, and the machine line of a report.
-
-The double is a test helper in tests/discord_double/, not an installed package: importing
-this module puts <project>/tests on sys.path (as pytest's rootdir handling does for the
-tests) so that `discord_double` imports. A script importing it must first put the project
-root on sys.path, since bench/ is not an installed package either.
 """
 
 from __future__ import annotations
 
-import sys
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import platform
+import random
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import discord
+
+from bot.client import FaqBot
+from bot.config import Settings
+from knowledge.evaluation import read_evaluation_set
+from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))  # for discord_double (see the docstring)
-
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import gc  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Iterable, Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-import discord  # noqa: E402
-
-from bot.client import IN_FLIGHT_TASKS  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from knowledge.evaluation import read_evaluation_set  # noqa: E402
-from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base  # noqa: E402
-
 EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
 SETTLE_TIMEOUT = 10.0  # seconds to wait for the bot's handler tasks to finish
 
@@ -155,22 +145,11 @@ def task_census() -> Counter[str]:
     return Counter(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks())
 
 
-async def settle_handlers(within: float = SETTLE_TIMEOUT) -> bool:
-    """Wait until none of the bot's handler tasks is running (the /ask handler logs the
+async def settle_handlers(bot: FaqBot, within: float = SETTLE_TIMEOUT) -> bool:
+    """Wait until none of the bot's handlers is answering (the /ask handler logs the
     question to SQLite after its callback); False if some still were after `within` s."""
-    deadline = time.monotonic() + within
-    me = asyncio.current_task()
-    while True:
-        busy = [
-            t
-            for t in asyncio.all_tasks()
-            if t is not me and t.get_name().startswith(IN_FLIGHT_TASKS)
-        ]
-        if not busy:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.005)
+    await asyncio.sleep(0)  # let handlers for events just delivered start and register
+    return await bot.in_flight.drain(within)
 
 
 # --- what is asked --------------------------------------------------------------------
@@ -200,7 +179,7 @@ def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
 
 
 def settings_in(tmp: Path) -> Settings:
-    """The bot's settings as tests/bot/conftest.py builds them: a temporary copy of the
+    """The bot's settings as tests/support/bot_fixtures.py builds them: a temporary copy of the
     shipped FAQ and a temporary database."""
     faq_dir = tmp / "faq"
     shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
