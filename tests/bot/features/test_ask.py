@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.client import FaqBot
+from bot.features import ask as ask_feature
 from bot.features.rendering import HELP_TEXT
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble
@@ -243,6 +244,27 @@ async def test_small_talk_gets_its_reply_privately_and_is_not_logged(
     assert data["content"] == HELP_TEXT
     stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
     assert stats.questions == 0
+    discord_double.assert_clean()
+
+
+async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by_follow_up(
+    bot: FaqBot, discord_double: DiscordDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if eight questions were already waiting for the matching thread.
+    monkeypatch.setattr(ask_feature, "DEFER_BACKLOG", 0)
+    interaction = await discord_double.slash_command(
+        "ask", {"question": "what is the tsubame project"}
+    )
+    ack = await discord_double.interaction_response(interaction["id"])
+    assert ack["type"] == 5  # "thinking…"
+    assert is_ephemeral(ack["data"])
+    followup = await discord_double.wait_for_request(
+        "POST",
+        "/webhooks/{webhook_id}/{webhook_token}",
+        predicate=lambda r: r.path.split("/")[3] == interaction["token"],
+    )
+    assert entry_id_of(followup.body["embeds"][0]) == "tsubame-project"
+    assert followup.body["allowed_mentions"] == {"parse": []}
     discord_double.assert_clean()
 
 
