@@ -18,8 +18,8 @@ import numpy.typing as npt
 from knowledge.embedding import SentenceEncoder, Vectors
 
 # The cache may hold this many vectors (1.5 kB each) beyond the latest FAQ's before it drops
-# the phrases that FAQ no longer has: a bot that reloads edits all day keeps one FAQ's worth,
-# and tests that switch between small FAQs do not re-embed each time.
+# the phrases that FAQ no longer has: a bot that reloads edits all day keeps about one FAQ's
+# worth, and a process that indexes several FAQs (tests, benchmarks) does not re-embed each.
 CACHE_SLACK = 5_000
 
 
@@ -30,7 +30,7 @@ class PhraseEmbeddings:
         self.encoder = encoder
         self._cache: dict[tuple[str, str], Vectors] = {}
         self._lock = threading.Lock()
-        # How many phrases the encoder has embedded, for benchmarks and the reload log.
+        # How many phrases the encoder has embedded: tests prove a reload embeds only new ones.
         self.embedded = 0
 
     def vectors(self, phrases: Sequence[str]) -> Vectors:
