@@ -594,10 +594,15 @@ class Matcher:
 
     def _wordless(self, question: str) -> SmallTalkMatch | None:
         """A message with no words ("?", "🤔"): listed small talk, or else the help text."""
-        listed = self._small_talk_by_surface.get(surface(question))
+        listed = self._listed_small_talk(surface(question))
         if listed is not None:
-            return SmallTalkMatch(listed[0], 1.0, listed[1])
+            return listed
         return SmallTalkMatch(self._help_kind, 1.0, "") if self._help_kind else None
+
+    def _listed_small_talk(self, key: str) -> SmallTalkMatch | None:
+        """The kind whose phrase list holds this message (by ``surface``) word for word."""
+        listed = self._small_talk_by_surface.get(key)
+        return SmallTalkMatch(listed[0], 1.0, listed[1]) if listed is not None else None
 
     def _question_vector(self, question: str) -> Vectors | None:
         if self._embeddings is None:
@@ -647,10 +652,9 @@ class Matcher:
         if not self._small_talk_owners:
             return None
         key = surface(question)
-        listed = self._small_talk_by_surface.get(key)
-        if listed is not None:
-            return SmallTalkMatch(listed[0], 1.0, listed[1])
-        best: SmallTalkMatch | None = None
+        best = self._listed_small_talk(key)
+        if best is not None:
+            return best
         hit = process.extractOne(
             key,
             self._small_talk_surfaces,
