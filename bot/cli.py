@@ -82,15 +82,21 @@ def build_parser(
         action="store_true",
         help="show the scores of the top entries, the words matched and why the decision",
     )
-    ask.set_defaults(handler=knowledge_cli.command_ask)
+    ask.set_defaults(
+        handler=lambda args: knowledge_cli.ask(
+            args.faq_dir, args.question, as_json=args.json, explain=args.explain
+        )
+    )
 
     chat = commands.add_parser("chat", help="ask questions interactively in the terminal")
-    chat.set_defaults(handler=knowledge_cli.command_chat)
+    chat.set_defaults(handler=lambda args: knowledge_cli.chat(args.faq_dir))
 
     check = commands.add_parser("check", help="validate a FAQ directory")
     check.add_argument("path", nargs="?", type=Path, help="FAQ directory (default: --faq-dir)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check.set_defaults(handler=knowledge_cli.command_check)
+    check.set_defaults(
+        handler=lambda args: knowledge_cli.check(args.path or args.faq_dir, strict=args.strict)
+    )
 
     ev = commands.add_parser("eval", help="measure matching on an evaluation set")
     ev.add_argument("files", nargs="*", type=Path, help="evaluation YAML files")
@@ -115,7 +121,15 @@ def build_parser(
         action="store_true",
         help="measure the lexical stage alone, without the embedding model (for comparison)",
     )
-    ev.set_defaults(handler=knowledge_cli.command_eval)
+    ev.set_defaults(
+        handler=lambda args: knowledge_cli.evaluate_sets(
+            args.faq_dir,
+            args.files,
+            gates=knowledge_cli.Gates(args.min_top1, args.min_answered, args.max_oos),
+            as_json=args.json,
+            lexical_only=args.lexical_only,
+        )
+    )
 
     # --- the Discord bot (bot/runner.py) ---
     run = commands.add_parser(
@@ -126,10 +140,10 @@ def build_parser(
         action="store_true",
         help="without a token, start the local chat instead of failing (what `make run` does)",
     )
-    run.set_defaults(handler=_lazy("command_run"))
+    run.set_defaults(handler=_run)
 
     sync = commands.add_parser("sync", help="upload the slash commands to Discord now")
-    sync.set_defaults(handler=_lazy("command_sync"))
+    sync.set_defaults(handler=_sync)
 
     # --- maintainers' figures (bot/reporting.py) and the health check (bot/health.py) ---
     report = commands.add_parser(
@@ -232,15 +246,17 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _lazy(name: str):  # type: ignore[no-untyped-def]
-    """Import the Discord runner only for the commands that need it: `faqbot ask` stays fast."""
+# The Discord runner is imported only by the commands that need it: `faqbot ask` stays fast.
+def _run(args: argparse.Namespace) -> int:
+    from bot import runner
 
-    def handler(args):  # type: ignore[no-untyped-def]
-        from bot import runner
+    return runner.command_run(args.faq_dir, or_chat=args.or_chat)
 
-        return getattr(runner, name)(args)
 
-    return handler
+def _sync(args: argparse.Namespace) -> int:
+    from bot import runner
+
+    return runner.command_sync(args.faq_dir)
 
 
 if __name__ == "__main__":

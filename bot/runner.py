@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -26,12 +26,13 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
-def command_run(args: argparse.Namespace) -> int:
+def command_run(faq_dir: Path, *, or_chat: bool = False) -> int:
+    """Run the bot over ``faq_dir``; without a token and with ``or_chat``, the local chat."""
     try:
-        settings = load_settings()
-        if settings.token is None and getattr(args, "or_chat", False):
+        settings = _settings_for(faq_dir)
+        if settings.token is None and or_chat:
             print("No DISCORD_TOKEN set, so starting a local chat over the FAQ instead.")
-            return knowledge_cli.command_chat(args)
+            return knowledge_cli.chat(faq_dir)
         token = require_token(settings)
     except ConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
@@ -40,10 +41,10 @@ def command_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run_until_stopped(settings, token))
 
 
-def command_sync(args: argparse.Namespace) -> int:
+def command_sync(faq_dir: Path) -> int:
     """Upload the command definitions globally now, whatever the stored hash says."""
     try:
-        settings = load_settings()
+        settings = _settings_for(faq_dir)
         token = require_token(settings)
     except ConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
@@ -64,6 +65,12 @@ async def _sync_once(settings: Settings, token: SecretStr) -> int:
             return EXIT_CONFIG
         await bot.sync_commands(force=True)
     return EXIT_OK
+
+
+def _settings_for(faq_dir: Path) -> Settings:
+    # --faq-dir defaults to the FAQBOT_FAQ_DIR setting, so this is the setting unless the
+    # command line named another directory.
+    return load_settings().model_copy(update={"faq_dir": faq_dir})
 
 
 def _make_bot(settings: Settings) -> FaqBot | None:

@@ -1,14 +1,16 @@
 """What the knowledge engine's commands do: ask, chat, check, eval.
 
 ``bot.cli`` builds the one ``faqbot`` parser, these commands' options included, and calls
-these handlers with what it parsed; this module never imports discord.
+these functions with plain values taken from what it parsed: nothing here knows argparse,
+and this module never imports discord.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +21,7 @@ from knowledge.evaluation import (
     evaluate,
     read_evaluation_set,
 )
-from knowledge.loader import SHIPPED_FAQ_DIR, LoadResult, load_knowledge_base
+from knowledge.loader import LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.quality import confusable_entries
@@ -36,19 +38,42 @@ HELP_TEXT = (
 )
 
 
-def faq_dir(args: argparse.Namespace) -> Path:
-    return args.faq_dir if args.faq_dir is not None else SHIPPED_FAQ_DIR
+@dataclass(frozen=True)
+class Gates:
+    """The figures an evaluation run must reach (None: not gated)."""
+
+    min_top1: float | None = None
+    min_answered: float | None = None
+    max_oos: float | None = None
+
+    def failures(self, report: EvaluationReport) -> list[str]:
+        """The gates a report misses, and small talk answered as an FAQ question, which
+        always fails a gated run."""
+        gated = any(g is not None for g in (self.min_top1, self.min_answered, self.max_oos))
+        answered = report.answered_right / report.in_scope if report.in_scope else 0.0
+        failures = []
+        if self.min_top1 is not None and report.top1_accuracy < self.min_top1:
+            failures.append(f"top-1 accuracy {report.top1_accuracy:.1%} < {self.min_top1:.1%}")
+        if self.min_answered is not None and answered < self.min_answered:
+            failures.append(f"answered right {answered:.1%} < {self.min_answered:.1%}")
+        if self.max_oos is not None and report.out_of_scope_answer_rate > self.max_oos:
+            failures.append(
+                f"out-of-scope answered {report.out_of_scope_answer_rate:.1%} > {self.max_oos:.1%}"
+            )
+        if gated and report.small_talk_answered:
+            failures.append(f"{report.small_talk_answered} small-talk message(s) got an FAQ answer")
+        return failures
 
 
-def load_or_report(args: argparse.Namespace, out: TextIO = sys.stderr) -> Matcher | None:
+def load_or_report(
+    faq_dir: Path, out: TextIO = sys.stderr, *, lexical_only: bool = False
+) -> Matcher | None:
     """The matcher over the FAQ, or None after printing why the FAQ or the model cannot load."""
-    result = load_knowledge_base(faq_dir(args))
+    result = load_knowledge_base(faq_dir)
     if result.knowledge_base is None:
         print_problems(result, out)
         return None
-    return build_matcher(
-        result.knowledge_base, out, lexical_only=getattr(args, "lexical_only", False)
-    )
+    return build_matcher(result.knowledge_base, out, lexical_only=lexical_only)
 
 
 def build_matcher(
@@ -72,24 +97,25 @@ def print_problems(result: LoadResult, out: TextIO) -> None:
     print(f"{errors} error(s), {warnings} warning(s)", file=out)
 
 
-def command_ask(args: argparse.Namespace) -> int:
-    matcher = load_or_report(args)
+def ask(faq_dir: Path, question: str, *, as_json: bool, explain: bool) -> int:
+    """Answer ``question``, or one question per line of stdin when it is ``-``."""
+    matcher = load_or_report(faq_dir)
     if matcher is None:
         return EXIT_PROBLEMS
-    questions = sys.stdin if args.question == "-" else [args.question]
+    questions = sys.stdin if question == "-" else [question]
     # Every input line gets exactly one output line (JSON) or block, blank lines included,
     # so output read beside input always lines up.
     for line in questions:
-        question = line.rstrip("\n")
-        if args.explain:
-            explanation = matcher.explain(question)
-            if args.json:
+        text = line.rstrip("\n")
+        if explain:
+            explanation = matcher.explain(text)
+            if as_json:
                 print(json.dumps(explanation_as_json(explanation), ensure_ascii=False), flush=True)
             else:
                 print(render_explanation(explanation, matcher.thresholds))
             continue
-        result = matcher.match(question)
-        if args.json:
+        result = matcher.match(text)
+        if as_json:
             print(json.dumps(result_as_json(result), ensure_ascii=False), flush=True)
         else:
             print(render_result(result, matcher))
@@ -171,8 +197,8 @@ def render_result(result: MatchResult, matcher: Matcher) -> str:
     return f"Sorry, this FAQ doesn't cover that. It covers: {topics}."
 
 
-def command_chat(args: argparse.Namespace) -> int:
-    matcher = load_or_report(args)
+def chat(faq_dir: Path) -> int:
+    matcher = load_or_report(faq_dir)
     if matcher is None:
         return EXIT_PROBLEMS
     return chat_loop(matcher, sys.stdin, sys.stdout)
@@ -206,9 +232,8 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
         )
 
 
-def command_check(args: argparse.Namespace) -> int:
-    directory = args.path or faq_dir(args)
-    result = load_knowledge_base(directory)
+def check(faq_dir: Path, *, strict: bool) -> int:
+    result = load_knowledge_base(faq_dir)
     problems = list(result.problems)
     if result.knowledge_base is not None:
         matcher = build_matcher(result.knowledge_base, sys.stdout)
@@ -224,26 +249,32 @@ def command_check(args: argparse.Namespace) -> int:
         print(f"OK: {entries} entries, {errors} error(s), {warnings} warning(s)")
     else:
         print(f"FAILED: {errors} error(s), {warnings} warning(s); the FAQ cannot be loaded")
-    if errors or (args.strict and warnings):
+    if errors or (strict and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
 
 
-def command_eval(args: argparse.Namespace) -> int:
-    matcher = load_or_report(args)
+def evaluate_sets(
+    faq_dir: Path,
+    files: Sequence[Path],
+    *,
+    gates: Gates = Gates(),
+    as_json: bool = False,
+    lexical_only: bool = False,
+) -> int:
+    """Measure matching on each evaluation file (the default set when none is given)."""
+    matcher = load_or_report(faq_dir, lexical_only=lexical_only)
     if matcher is None:
         return EXIT_PROBLEMS
-    files = args.files or list(DEFAULT_EVAL_FILES)
+    files = list(files) or list(DEFAULT_EVAL_FILES)
     try:
         sets = [(path, read_evaluation_set(path)) for path in files]
         reports = [(path, evaluate(matcher, evaluation)) for path, evaluation in sets]
     except EvaluationSetError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    failures = [
-        f"{path}: {gate}" for path, report in reports for gate in failed_gates(args, report)
-    ]
-    if args.json:
+    failures = [f"{path}: {gate}" for path, report in reports for gate in gates.failures(report)]
+    if as_json:
         print(
             json.dumps(
                 {str(p): {**r.summary(), "misses": r.misses} for p, r in reports},
@@ -281,22 +312,3 @@ def command_eval(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"FAILED {failure}")
     return EXIT_PROBLEMS if failures else EXIT_OK
-
-
-def failed_gates(args: argparse.Namespace, report: EvaluationReport) -> list[str]:
-    """The gates (--min-top1, --min-answered, --max-oos) a report misses, and small talk
-    answered as an FAQ question, which always fails a gated run."""
-    gated = any(g is not None for g in (args.min_top1, args.min_answered, args.max_oos))
-    answered = report.answered_right / report.in_scope if report.in_scope else 0.0
-    failures = []
-    if args.min_top1 is not None and report.top1_accuracy < args.min_top1:
-        failures.append(f"top-1 accuracy {report.top1_accuracy:.1%} < {args.min_top1:.1%}")
-    if args.min_answered is not None and answered < args.min_answered:
-        failures.append(f"answered right {answered:.1%} < {args.min_answered:.1%}")
-    if args.max_oos is not None and report.out_of_scope_answer_rate > args.max_oos:
-        failures.append(
-            f"out-of-scope answered {report.out_of_scope_answer_rate:.1%} > {args.max_oos:.1%}"
-        )
-    if gated and report.small_talk_answered:
-        failures.append(f"{report.small_talk_answered} small-talk message(s) got an FAQ answer")
-    return failures

@@ -131,3 +131,17 @@ def test_only_bot_cli_defines_commands_and_options() -> None:
         and node.attr in {"add_subparsers", "add_parser", "add_argument", "ArgumentParser"}
     )
     assert definers == []
+
+
+def test_only_bot_cli_imports_argparse() -> None:
+    """Commands take plain values (paths, flags, gates), so they can be called and tested
+    without a parsed namespace; only the parser's module knows argparse."""
+    importers = sorted(
+        f"{path.relative_to(ROOT)}:{line}"
+        for folder in ("bot", "knowledge")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != ROOT / "bot" / "cli.py"
+        for line, name in imported_top_levels(path.read_text(encoding="utf-8"))
+        if name == "argparse"
+    )
+    assert importers == []

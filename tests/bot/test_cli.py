@@ -50,3 +50,20 @@ def test_faq_dir_on_the_command_line_wins_over_the_setting(tmp_path: Path) -> No
     run = faqbot(tmp_path, "--faq-dir", str(MINI_FAQ), "check", FAQBOT_FAQ_DIR=str(tmp_path))
     assert run.returncode == 0
     assert "OK: 5 entries" in run.stdout
+
+
+def test_run_or_chat_without_a_token_chats_over_the_faq_dir_given_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--faq-dir", str(MINI_FAQ), "run", "--or-chat"],
+        env={"PATH": "/usr/bin:/bin", "FAQBOT_FAQ_DIR": str(tmp_path)},
+        cwd=tmp_path,
+        input="quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Local chat over 5 FAQ entries." in run.stdout
