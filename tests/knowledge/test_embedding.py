@@ -7,12 +7,38 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.embedding import DIMENSIONS, MODEL_FILE, ModelError, ModelFile, verified
+from knowledge.embedding import (
+    DIMENSIONS,
+    MODEL_FILE,
+    SOURCE_MODEL_FILE,
+    TOKENIZER_FILE,
+    ModelError,
+    ModelFile,
+    SentenceEncoder,
+    verified,
+)
 from knowledge.semantic import shared_phrase_embeddings
 
 
-def test_the_installed_model_files_are_the_pinned_ones() -> None:
-    assert verified(MODEL_FILE).name == "model.onnx"
+def test_the_installed_and_built_model_files_are_the_pinned_ones() -> None:
+    assert verified(SOURCE_MODEL_FILE).name == "model.onnx"
+    assert verified(TOKENIZER_FILE).name == "tokenizer.json"
+    assert verified(MODEL_FILE).name == "all-MiniLM-L6-v2-dynamic-int8.onnx"
+
+
+def test_a_model_that_was_never_built_is_one_line_that_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "unbuilt_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    unbuilt = ModelFile("unbuilt_package", MODEL_FILE.name, 1, "0" * 64, MODEL_FILE.remedy)
+    with pytest.raises(ModelError) as error:
+        SentenceEncoder(model=unbuilt)
+    assert "\n" not in str(error.value)
+    assert "is missing" in str(error.value)
+    assert "python -m knowledge.model_build" in str(error.value)
 
 
 def test_a_file_with_the_wrong_hash_is_refused(
@@ -45,10 +71,11 @@ def test_vectors_are_unit_length_and_close_for_close_meanings() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
-def test_a_batch_gives_the_same_vectors_as_one_at_a_time() -> None:
-    # Texts of different lengths in one batch: padding must not change any vector.
+def test_a_phrase_loaded_with_others_gets_exactly_its_vector_as_a_question() -> None:
+    # The quantised model scales activations per run: a phrase embedded beside longer ones
+    # must still get the very vector the same text gets when it is asked alone.
     encoder = shared_phrase_embeddings().encoder
-    texts = ["owl", "where do swallows migrate in winter and why do they come back"]
-    batch = encoder.encode(texts)
-    for text, row in zip(texts, batch, strict=True):
-        assert np.allclose(encoder.encode_one(text), row, atol=1e-4)
+    texts = ["owl", "where do swallows migrate in winter and why do they come back", "x" * 40]
+    bulk = encoder.encode(texts)
+    for text, row in zip(texts, bulk, strict=True):
+        assert np.array_equal(encoder.encode_one(text), row)
