@@ -20,7 +20,7 @@ from testkit.discord_double.payloads import Payload
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 EPHEMERAL = 1 << 6
 SUGGEST_QUESTION = "training"  # the shipped FAQ has several entries on training centres
-SUGGESTED_IDS = ["nict-nctc", "ajccbc-courses", "icscoe-core-programme"]
+SUGGESTED_IDS = ["ajccbc-courses", "nict-nctc", "icscoe-core-programme"]
 UNKNOWN_QUESTION = "how do I bake sourdough bread"
 TSUBAME_QUESTIONS = {
     "What is JPCERT/CC's TSUBAME project?",
