@@ -8,6 +8,7 @@ and this module never imports discord.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -176,10 +177,27 @@ def render_explanation(explanation: Explanation, thresholds: Thresholds) -> str:
     return "\n".join(lines)
 
 
+# The Markdown a FAQ answer may use (Discord renders it); a terminal shows the words only.
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((<?)([^)>\s]+)>?\)")
+# Underscores mark emphasis only at word edges, as in Discord: "snake_case" stays as it is.
+_MARKDOWN_EMPHASIS = re.compile(
+    r"(\*\*|\*|~~|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
+)
+
+
+def terminal_text(markdown: str) -> str:
+    """``markdown`` as plain text: emphasis marks dropped, links as "text (url)"."""
+    text = _MARKDOWN_LINK.sub(r"\1 (\3)", markdown)
+    previous = None
+    while previous != text:  # nested emphasis ("**_x_**") unwraps one layer per pass
+        previous, text = text, _MARKDOWN_EMPHASIS.sub(lambda m: m[2] or m[4], text)
+    return text
+
+
 def render_entry(entry: Entry) -> str:
     sources = "\n".join(f"  - {s.title} <{s.url}>" for s in entry.sources)
     return (
-        f"{entry.question}\n\n{entry.answer}\n\nSources:\n{sources}\n"
+        f"{entry.question}\n\n{terminal_text(entry.answer)}\n\nSources:\n{sources}\n"
         f"(entry {entry.id}, checked {entry.updated.isoformat()})"
     )
 
@@ -225,8 +243,16 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
             print(render_entry(choices[int(text) - 1]), file=stdout)
             choices = ()
             continue
+        if text.isdigit():
+            # A number is a pick, never a question ("4" would otherwise match an entry
+            # that mentions four of something).
+            pending = f"1 to {len(choices)}" if choices else "none now: ask in words"
+            print(f"A number picks a suggestion ({pending}).", file=stdout)
+            continue
         result = matcher.match(text)
         print(render_result(result, matcher), file=stdout)
+        # The decision and score, as a maintainer trying the FAQ wants to see them.
+        print(f"[{result.decision.value} {result.score:.2f}]", file=stdout)
         choices = (
             tuple(c.entry for c in result.candidates) if result.decision is Decision.SUGGEST else ()
         )

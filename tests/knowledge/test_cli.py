@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from knowledge.cli import chat_loop, terminal_text
 from knowledge.embedding import MODEL_FILE
+from knowledge.loader import load_knowledge_base
+from knowledge.matching import Matcher
+from knowledge.semantic import shared_phrase_embeddings
 
 ROOT = Path(__file__).parents[2]
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
@@ -212,3 +220,43 @@ def test_faq_dir_can_come_from_the_environment(tmp_path: Path) -> None:
         check=False,
     )
     assert "OK: 5 entries" in run.stdout
+
+
+def chat_transcript(*lines: str) -> str:
+    """What `faqbot chat` prints for these input lines, run in this process."""
+    knowledge_base = load_knowledge_base(MINI_FAQ).knowledge_base
+    assert knowledge_base is not None
+    matcher = Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
+    out = io.StringIO()
+    assert chat_loop(matcher, io.StringIO("".join(f"{line}\n" for line in lines)), out) == 0
+    return out.getvalue()
+
+
+def test_chat_never_takes_a_number_after_an_answer_as_a_question() -> None:
+    transcript = chat_transcript("owl night vision", "4", "quit")
+    assert transcript.count("How do owls see at night?") == 1
+    assert "A number picks a suggestion (none now: ask in words)." in transcript
+    assert transcript.count("[answer ") == 1, "the number got no decision of its own"
+
+
+def test_chat_shows_the_decision_and_score_of_each_question() -> None:
+    transcript = chat_transcript("how fast can swallows fly", "how do I bake bread", "quit")
+    assert re.search(r"\[answer 0\.\d\d\]", transcript)
+    assert re.search(r"\[none 0\.\d\d\]", transcript)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shown"),
+    [
+        ("**ISC2** found a gap", "ISC2 found a gap"),
+        ("**_CYDER_** drills", "CYDER drills"),
+        (
+            "see [the NCSC](https://www.ncsc.gov.uk/) site",
+            "see the NCSC (https://www.ncsc.gov.uk/) site",
+        ),
+        ("`code` and ~~old~~ text", "code and old text"),
+        ("snake_case_name and 2 * 3 * 4 stay", "snake_case_name and 2 * 3 * 4 stay"),
+    ],
+)
+def test_chat_shows_answers_without_markdown_marks(markdown: str, shown: str) -> None:
+    assert terminal_text(markdown) == shown
