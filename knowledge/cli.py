@@ -31,7 +31,9 @@ from knowledge.semantic import PhraseEmbeddings
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
-DEFAULT_EVAL_FILES = (Path("tests/data/eval.yaml"),)
+# The repository's tuning set, found from this file rather than the working directory, so
+# `faqbot eval` works from anywhere in a checkout (an installed bot has no tests/ folder).
+DEFAULT_EVAL_FILES = (Path(__file__).resolve().parents[1] / "tests" / "data" / "eval.yaml",)
 
 HELP_TEXT = (
     "Ask a question about Japan–UK–ASEAN cyber cooperation in your own words, for example "
@@ -292,7 +294,15 @@ def evaluate_sets(
     matcher = load_or_report(faq_dir, lexical_only=lexical_only)
     if matcher is None:
         return EXIT_PROBLEMS
-    files = list(files) or list(DEFAULT_EVAL_FILES)
+    if not files:
+        files = [path for path in DEFAULT_EVAL_FILES if path.is_file()]
+        if not files:
+            print(
+                f"no evaluation file given, and the default {DEFAULT_EVAL_FILES[0]} is not "
+                "there (it comes with the source repository); name one",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     try:
         sets = [(path, read_evaluation_set(path)) for path in files]
         reports = [(path, evaluate(matcher, evaluation)) for path, evaluation in sets]

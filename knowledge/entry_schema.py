@@ -21,6 +21,7 @@ from knowledge.text import normalise
 from knowledge.yaml_source import ValuePath, YamlDocument
 
 KEBAB_CASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEBAB_GAPS = re.compile(r"[^a-z0-9]+")
 MAX_ID_CHARS = 64
 # Discord shows the question as an autocomplete choice, whose name allows 100 characters.
 MAX_FAQ_QUESTION_CHARS = 100
@@ -73,6 +74,9 @@ class TopicFileValidator:
         for index, raw in enumerate(raw_entries):
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 self.declared_ids.add(raw["id"])
+                # A malformed id ("Swallow Migration") is one mistake: the entries whose
+                # `related` name it as intended ("swallow-migration") are not more.
+                self.declared_ids.add(_KEBAB_GAPS.sub("-", raw["id"].lower()).strip("-"))
             entry = self._entry(raw, ("entries", index))
             if entry is not None:
                 entries.append((index, entry))
@@ -219,10 +223,15 @@ class TopicFileValidator:
     def _check_keys(
         self, mapping: dict[Any, Any], path: ValuePath, allowed: tuple[str, ...], label: str
     ) -> None:
+        # A misspelt key ("answr") is one mistake, reported with its likely meaning; the key
+        # it meant is then not reported missing as well.
+        meant: set[str] = set()
         for key in mapping:
             if key not in allowed:
                 hint = process.extractOne(str(key), allowed, score_cutoff=60)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                if hint and hint[0] not in mapping:
+                    meant.add(hint[0])
                 line, column = self._doc.key_position((*path, key))
                 self.problems.append(
                     Problem(
@@ -234,7 +243,7 @@ class TopicFileValidator:
                     )
                 )
         for key in allowed:
-            if key not in mapping:
+            if key not in mapping and key not in meant:
                 self._error(path, f"{_prefix(label)}missing key '{key}'")
 
     def _error(self, path: ValuePath, message: str) -> None:

@@ -149,6 +149,59 @@ def parse_yaml_text(
     return _parse_with(_loader_class() if loader is None else loader, text, display)
 
 
+_QUOTE_HINT = "is a closing quote missing?"
+
+
+def _syntax_problem(text: str, display: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """One problem for a file that does not parse, placed at its likely cause.
+
+    An unclosed quote is the usual mistake, and the parser notices it only where the quoted
+    text finally ends: at the end of the file, or lines later where the next quote closes it
+    and the rest no longer fits. So the problem is put where the quote opens.
+    """
+    what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+        mark = exc.context_mark
+        return Problem(
+            display,
+            mark.line + 1,
+            mark.column + 1,
+            f"invalid YAML: this quoted value is never closed; {_QUOTE_HINT}",
+        )
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    opened = _multi_line_quoted_value(text, mark.line if mark else 0)
+    if opened is not None:
+        return Problem(
+            display,
+            opened.line + 1,
+            opened.column + 1,
+            f"invalid YAML: this quoted value runs on over several lines, and the file stops "
+            f"parsing at line {line} ({what}); {_QUOTE_HINT}",
+        )
+    return Problem(display, line, column, f"invalid YAML: {what}")
+
+
+def _multi_line_quoted_value(text: str, stopped_line: int) -> yaml.Mark | None:
+    """Where a quoted value starts that spans lines and ends just before the parser stopped
+    (``stopped_line``, 0-based): the shape of an opening quote closed by the next value's.
+    A FAQ writes long text as a block scalar (``>`` or ``|``), so a quoted value across lines
+    that the parser chokes on right after is almost always a missing quote."""
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in {'"', "'"}
+                and token.end_mark.line > token.start_mark.line
+                and stopped_line - 1 <= token.end_mark.line <= stopped_line
+            ):
+                found = token.start_mark
+    except yaml.YAMLError:
+        pass  # the tokens before the error are the ones that count
+    return found
+
+
 def _parse_with(
     loader_class: type, text: str, display: str
 ) -> tuple[YamlDocument | None, list[Problem]]:
@@ -156,10 +209,7 @@ def _parse_with(
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [Problem(display, line, column, f"invalid YAML: {what}")]
+        return None, [_syntax_problem(text, display, exc)]
     except yaml.YAMLError as exc:
         return None, [Problem(display, 1, 1, f"invalid YAML: {exc}")]
     finally:

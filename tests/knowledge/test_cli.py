@@ -260,3 +260,17 @@ def test_chat_shows_the_decision_and_score_of_each_question() -> None:
 )
 def test_chat_shows_answers_without_markdown_marks(markdown: str, shown: str) -> None:
     assert terminal_text(markdown) == shown
+
+
+def test_eval_finds_its_default_set_when_run_outside_the_repository(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval", "--json"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert list(json.loads(run.stdout)) == [str(ROOT / "tests" / "data" / "eval.yaml")]

@@ -186,11 +186,12 @@ def test_question_over_100_characters_is_an_error(faq: Path) -> None:
     ]
 
 
-def test_unknown_key_is_an_error_with_a_suggestion(faq: Path) -> None:
+def test_a_misspelt_key_is_one_error_with_a_suggestion_not_also_a_missing_key(
+    faq: Path,
+) -> None:
     body = topic_file("t", entry()).replace("    alternates:", "    alternate:")
     write(faq, "t.yaml", body)
     assert errors_of(faq) == [
-        "faq/t.yaml:3:5: entry 'first-entry': missing key 'alternates'",
         "faq/t.yaml:5:5: entry 'first-entry': unknown key 'alternate'; did you mean "
         "'alternates'? (allowed: id, question, alternates, answer, sources, tags, related, "
         "updated)",
@@ -352,6 +353,23 @@ def test_related_ids_naming_an_entry_with_a_mistake_are_not_a_second_error(faq: 
         ),
     )
     assert errors_of(faq) == ["faq/a.yaml:6:13: entry 'broken': 'answer' must be non-empty text"]
+
+
+def test_related_ids_naming_an_entry_whose_id_is_malformed_are_not_a_second_error(
+    faq: Path,
+) -> None:
+    write(
+        faq,
+        "a.yaml",
+        topic_file(
+            "a",
+            entry("Swallow Migration", url="https://example.org/swallows"),
+            entry("b", "Q?", related="[swallow-migration]"),
+        ),
+    )
+    assert errors_of(faq) == [
+        "faq/a.yaml:3:9: entry 'Swallow Migration': 'id' must be kebab-case (a-z, 0-9, hyphens)"
+    ]
 
 
 def test_a_misspelt_related_id_gets_a_suggestion(faq: Path) -> None:

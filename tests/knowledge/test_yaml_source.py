@@ -58,6 +58,45 @@ def test_syntax_errors_carry_line_and_column(only_problem: OnlyProblem) -> None:
     assert only_problem("a: b: c\n").startswith("f.yaml:1:5: invalid YAML")
 
 
+ENTRIES = (
+    "topic: t\n"
+    "entries:\n"
+    "  - id: a\n"
+    "    question: {first}\n"
+    "    answer: one\n"
+    "  - id: b\n"
+    "    question: {second}\n"
+    "    answer: two\n"
+)
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens_not_where_the_file_ends(
+    only_problem: OnlyProblem,
+) -> None:
+    text = ENTRIES.format(first='"What is a?', second="What is b?")
+    assert only_problem(text) == (
+        "f.yaml:4:15: invalid YAML: this quoted value is never closed; "
+        "is a closing quote missing?"
+    )
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_closed_by_a_later_value_is_reported_where_it_opens(
+    only_problem: OnlyProblem, quote: str
+) -> None:
+    text = ENTRIES.format(first=f"{quote}What is a?", second=f"{quote}What is b?{quote}")
+    problem = only_problem(text)
+    assert problem.startswith("f.yaml:4:15: invalid YAML: this quoted value runs on")
+    assert problem.endswith("is a closing quote missing?")
+
+
+def test_a_quoted_value_over_two_lines_is_not_blamed_for_a_later_error(
+    only_problem: OnlyProblem,
+) -> None:
+    text = ENTRIES.format(first='"What is\n      a?"', second="[What is b?")
+    assert "closing quote" not in only_problem(text)
+
+
 def test_several_documents_in_one_file_are_refused(only_problem: OnlyProblem) -> None:
     assert "single document" in only_problem("a: 1\n---\nb: 2\n")
 
