@@ -75,8 +75,7 @@ def test_an_unclosed_quote_is_reported_where_it_opens_not_where_the_file_ends(
 ) -> None:
     text = ENTRIES.format(first='"What is a?', second="What is b?")
     assert only_problem(text) == (
-        "f.yaml:4:15: invalid YAML: this quoted value is never closed; "
-        "is a closing quote missing?"
+        "f.yaml:4:15: invalid YAML: this quoted value is never closed; is a closing quote missing?"
     )
 
 
