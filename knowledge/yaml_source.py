@@ -161,16 +161,16 @@ def _syntax_problem(text: str, display: str, exc: yaml.MarkedYAMLError) -> Probl
     """
     what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
     if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
-        mark = exc.context_mark
+        opening = exc.context_mark
         return Problem(
             display,
-            mark.line + 1,
-            mark.column + 1,
+            opening.line + 1,
+            opening.column + 1,
             f"invalid YAML: this quoted value is never closed; {_QUOTE_HINT}",
         )
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    opened = _multi_line_quoted_value(text, mark.line if mark else 0)
+    opened = _multi_line_quoted_value(text, line - 1)
     if opened is not None:
         return Problem(
             display,
