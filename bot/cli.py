@@ -11,8 +11,10 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import health, reporting
+from bot.storage.backend import Target, parse_target
 from knowledge import cli as knowledge_cli
 from knowledge.loader import SHIPPED_FAQ_DIR
 
@@ -20,24 +22,26 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def _setting(name: str) -> Path:
+def _setting(name: str) -> Any:
     """One path setting, for commands that need no more; bad settings are one line, exit 2."""
     from bot.config import ConfigError, load_settings
 
     try:
-        value: Path = getattr(load_settings(), name)
+        value = getattr(load_settings(), name)
     except ConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     return value
 
 
-def _database() -> Path:
-    return _setting("database")
+def _database() -> Target:
+    value: Target = _setting("database")
+    return value
 
 
 def _health_file() -> Path:
-    return _setting("health_file")
+    value: Path = _setting("health_file")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser(
     *,
     default_faq_dir: Path = SHIPPED_FAQ_DIR,
-    default_database: Callable[[], Path],
+    default_database: Callable[[], Target],
     default_health_file: Callable[[], Path],
 ) -> argparse.ArgumentParser:
     """The whole ``faqbot`` command line; each command's handler is in the module doing it.
@@ -145,10 +149,10 @@ def build_parser(
     report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
     report.add_argument(
         "--database",
-        type=Path,
+        type=_database_option,
         default=None,
-        metavar="PATH",
-        help="the bot's database file (default: the one the bot uses)",
+        metavar="PATH|URL",
+        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
     )
     report.add_argument(
         "--limit",
@@ -220,6 +224,15 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _database_option(text: str) -> Target:
+    try:
+        return parse_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"expected a file path or a postgresql:// URL ({error})"
+        ) from None
 
 
 def _positive_seconds(text: str) -> float:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.backend import parse_target
 from knowledge import SHIPPED_FAQ_DIR
 from knowledge.problems import excerpt
 
@@ -55,6 +56,18 @@ def _shard_numbers(value: object) -> object:
     return value
 
 
+def _database_target(value: object) -> object:
+    """A path, or a postgresql:// URL kept as text (Path() would fold its "//")."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_target(value)
+    except ValueError as error:
+        raise ValueError(
+            f"{PREFIX}DATABASE must be a file path or a postgresql:// URL ({error})"
+        ) from None
+
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
@@ -77,7 +90,11 @@ class Settings(BaseSettings):
     )
 
     faq_dir: Path = Field(SHIPPED_FAQ_DIR, description="a directory")
-    database: Path = Field(Path("data/faqbot.sqlite3"), description="a file path")
+    database: Annotated[Path | str, BeforeValidator(_database_target)] = Field(
+        Path("data/faqbot.sqlite3"), description="a file path or a postgresql:// URL"
+    )
+    # Small state files: the command-sync hash. Beside an SQLite file unless set.
+    data_dir: Path | None = Field(None, description="a directory")
     dev_guild_id: int | None = Field(None, gt=0, description="a server id (a whole number)")
     log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
         "INFO", description=f"one of {', '.join(LOG_LEVELS)}"
@@ -143,8 +160,11 @@ class Settings(BaseSettings):
 
     @property
     def state_dir(self) -> Path:
-        """Where the bot keeps small state files (the command-sync hash) beside its database."""
-        return self.database.parent
+        """Where the bot keeps small state files (the command-sync hash): FAQBOT_DATA_DIR, else
+        beside an SQLite database, else ./data (a PostgreSQL database has no directory)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        return self.database.parent if isinstance(self.database, Path) else Path("data")
 
 
 def variable(field: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.storage import Stats, StorageError, Store, UnansweredGroup, utcnow
+from bot.storage.backend import Target, is_postgres_url
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -38,11 +39,11 @@ Questions in the CSV are complete; the text report shortens long ones.
 """
 
 
-def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
+def run_report(database: Target, *, days: int, limit: int, as_csv: bool) -> int:
     """``faqbot report``: the figures of the last ``days`` days, as text or CSV on stdout."""
     # A store would create a missing file; a report on an empty new database would only hide
     # a mistyped path.
-    if not database.is_file():
+    if not is_postgres_url(database) and not Path(database).is_file():
         print(f"faqbot report: no database at {database}", file=sys.stderr)
         return EXIT_PROBLEMS
     since = utcnow() - timedelta(days=days)
@@ -60,7 +61,9 @@ def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
     return EXIT_OK
 
 
-async def _read(database: Path, since: datetime, limit: int) -> tuple[Stats, list[UnansweredGroup]]:
+async def _read(
+    database: Target, since: datetime, limit: int
+) -> tuple[Stats, list[UnansweredGroup]]:
     # Read-only: a report never changes the database of a bot that may be running.
     store = Store(database, read_only=True)
     await store.open()

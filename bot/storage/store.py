@@ -1,7 +1,8 @@
 """The store the bot writes to while it answers, and the admin views read from.
 
-Every sqlite call runs on one worker thread that owns the connection: the event loop never
-waits on the disk, and with one thread the bot's writes never contend for the lock.
+Every database call runs on the store's worker threads: the event loop never waits on the
+disk or the network. SQLite gets one thread, which owns its connection, so the bot's writes
+never contend for the file's lock; PostgreSQL gets as many as its pool has connections.
 """
 
 from __future__ import annotations
@@ -9,14 +10,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from bot.storage.database import Database, Opened, describe, open_database
+from bot.storage.backend import (
+    Database,
+    Opened,
+    Target,
+    describe,
+    display,
+    is_postgres_url,
+    open_database,
+)
 from bot.storage.model import Stats, StorageError, as_utc, utcnow
 from knowledge.grouping import UnansweredGroup, group_questions
 from knowledge.text import MAX_INPUT_CHARS, printable
@@ -52,7 +60,9 @@ class _ThrottledLog:
 
 
 class Store:
-    """The question log and feedback votes in one SQLite file.
+    """The question log and feedback votes, in an SQLite file or a PostgreSQL database.
+
+    ``target`` is a file path, or a ``postgresql://`` URL (see bot/storage/backend.py).
 
     Writes never raise: a failure is logged (at most once a minute) and reported as False or
     0, so the bot keeps answering with a broken disk. Reads raise StorageError, because the
@@ -64,7 +74,7 @@ class Store:
 
     def __init__(
         self,
-        path: Path,
+        target: Target,
         *,
         retention_days: int = 90,
         clock: Callable[[], datetime] = utcnow,
@@ -72,7 +82,10 @@ class Store:
     ) -> None:
         if retention_days < 0:
             raise ValueError("retention_days must be 0 (keep forever) or more")
-        self.path = Path(path)
+        # A URL stays a string: Path() would fold its "//".
+        self.target: Target = target if is_postgres_url(target) else Path(target)
+        # How messages name it: never with a password.
+        self.name = display(self.target)
         # 0 is the usual "never expire": no retention period, so nothing is ever purged.
         self.retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
@@ -91,9 +104,16 @@ class Store:
     async def open(self) -> None:
         if self._executor is not None or self._closed:
             return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faqbot-storage")
-        read_only = self._read_only
-        self._opened = await self._run(lambda: open_database(self.path, read_only=read_only))
+        # Imported here: only a PostgreSQL store needs the driver loaded.
+        if is_postgres_url(self.target):
+            from bot.storage.postgres import POOL_SIZE as workers
+        else:
+            workers = 1
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="faqbot-storage"
+        )
+        target, read_only = self.target, self._read_only
+        self._opened = await self._run(lambda: open_database(target, read_only=read_only))
         if not self._opened.writable:
             # A read-only store is the caller's choice; anything else needs a maintainer.
             level = logging.INFO if self._read_only else logging.WARNING
@@ -106,11 +126,13 @@ class Store:
         self._closed = True
         if self._executor is None:
             return
+        database = self._opened.database
+        failures: tuple[type[Exception], ...] = (*_errors(database), OSError)
         try:
-            if self._opened.database is not None:
-                await self._run(self._opened.database.close)
-        except sqlite3.Error as exc:
-            logger.warning("closing %s: %s", self.path, describe(exc))
+            if database is not None:
+                await self._run(database.close)
+        except failures as exc:
+            logger.warning("closing %s: %s", self.name, describe(exc))
         finally:
             self._executor.shutdown(wait=True)
 
@@ -167,7 +189,7 @@ class Store:
             "unanswered questions",
             lambda db: db.recent_questions(start, decisions, MAX_UNANSWERED_ROWS),
         )
-        # Fuzzy grouping is CPU work, not sqlite work: it runs off the storage thread so that
+        # Fuzzy grouping is CPU work, not database work: it runs off the storage thread so that
         # writes queued meanwhile don't wait behind it.
         return await asyncio.to_thread(group_questions, questions, limit)
 
@@ -189,12 +211,19 @@ class Store:
         if unavailable or database is None:
             self._errors.log(logging.WARNING, f"{what} not recorded: {unavailable}")
             return failed
+        # ValueError and OverflowError are what sqlite3 raises for a value it cannot bind
+        # (text that is not encodable as UTF-8, an integer beyond 64 bits): data problems like
+        # the others, so they are logged rather than raised. psycopg raises its own errors
+        # (among database.errors) for those.
+        failures: tuple[type[Exception], ...] = (
+            *database.errors,
+            OSError,
+            ValueError,
+            OverflowError,
+        )
         try:
             result = await self._run(functools.partial(work, database))
-        except (sqlite3.Error, OSError, ValueError, OverflowError) as exc:
-            # ValueError and OverflowError are what sqlite3 raises for a value it cannot bind
-            # (text that is not encodable as UTF-8, an integer beyond 64 bits): data problems
-            # like the others, so they are logged rather than raised.
+        except failures as exc:
             self._last_write_ok = False
             self._errors.log(logging.ERROR, f"{what} not recorded: {describe(exc)}")
             return failed
@@ -205,11 +234,12 @@ class Store:
         database = self._opened.database
         unavailable = self._unavailable(writing=False)
         if unavailable or database is None:
-            raise StorageError(f"cannot read {what} from {self.path}: {unavailable}")
+            raise StorageError(f"cannot read {what} from {self.name}: {unavailable}")
+        failures: tuple[type[Exception], ...] = (*database.errors, OSError)
         try:
             return await self._run(functools.partial(work, database))
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"cannot read {what} from {self.path}: {describe(exc)}") from exc
+        except failures as exc:
+            raise StorageError(f"cannot read {what} from {self.name}: {describe(exc)}") from exc
 
     def _unavailable(self, *, writing: bool) -> str:
         if self._closed:
@@ -218,6 +248,17 @@ class Store:
             return self._opened.problem
         return ""
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file (the name the store's callers used before PostgreSQL)."""
+        if isinstance(self.target, str):
+            raise AttributeError(f"{self.name} is a PostgreSQL database, not a file")
+        return self.target
+
     @staticmethod
     def _epoch(moment: datetime) -> float:
         return as_utc(moment).timestamp()
+
+
+def _errors(database: Database | None) -> tuple[type[Exception], ...]:
+    return database.errors if database is not None else ()

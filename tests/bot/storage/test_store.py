@@ -1,4 +1,6 @@
-"""The store against real SQLite files: what it keeps, what it forgets, and how it fails."""
+"""The store against a real SQLite file and a real PostgreSQL server: what it keeps, what it
+forgets, and how it fails. Every test that is not about one backend's own machinery (SQLite's
+file, its lock, its pragmas) runs on both, through the ``target`` fixture."""
 
 # ruff: noqa: ASYNC240 -- tests prepare and inspect files directly; blocking their loop is harmless
 
@@ -13,15 +15,17 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
-from bot.storage.database import retry_while_busy
+from bot.storage.backend import Target
+from bot.storage.sqlite import retry_while_busy
 
 ROOT = Path(__file__).resolve().parents[3]
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -47,12 +51,49 @@ def clock() -> Clock:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """For the tests of SQLite's own machinery: its file, its lock, its pragmas."""
     return tmp_path / "state" / "nested" / "faqbot.db"
 
 
 @pytest.fixture
-async def store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
+async def sqlite_store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
     store = Store(db_path, clock=clock)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Target]]:
+    """Makes a new, empty database of the parametrised backend: a file path or a URL.
+
+    The PostgreSQL server is asked for only by the postgresql half, so the SQLite half runs
+    (and the other skips) on a machine without PostgreSQL.
+    """
+    if request.param == "sqlite":
+        paths = iter(tmp_path / f"db-{n}" / "nested" / "faqbot.db" for n in range(1000))
+        yield lambda: next(paths)
+        return
+    server = request.getfixturevalue("postgres_server")
+    made: list[str] = []
+
+    def database() -> str:
+        made.append(server.create_database())
+        return made[-1]
+
+    yield database
+    for url in made:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def target(new_target: Callable[[], Target]) -> Target:
+    return new_target()
+
+
+@pytest.fixture
+async def store(target: Target, clock: Clock) -> AsyncIterator[Store]:
+    store = Store(target, clock=clock)
     await store.open()
     yield store
     await store.close()
@@ -76,11 +117,61 @@ async def ask(
     )
 
 
-def query(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
+def query(target: Target, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql``, read straight from the database, not through the store."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            return [tuple(row) for row in server.execute(sql).fetchall()]
+    with sqlite3.connect(target) as connection:
         rows: list[tuple[object, ...]] = connection.execute(sql).fetchall()
     connection.close()
     return rows
+
+
+def execute_many(target: Target, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """``sql`` (with ``?`` placeholders) for each row, in one transaction, behind the store."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            server.cursor().executemany(sql.replace("?", "%s"), rows)
+        return
+    with sqlite3.connect(target) as connection:
+        connection.executemany(sql, rows)
+    connection.close()
+
+
+def schema_version(target: Target) -> int:
+    if isinstance(target, str):
+        [(version,)] = query(target, "SELECT version FROM schema_version")
+    else:
+        [(version,)] = query(target, "PRAGMA user_version")
+    assert isinstance(version, int)
+    return version
+
+
+def set_schema_version(target: Target, version: int) -> None:
+    """Mark a new database as written by a faqbot of schema ``version``."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            server.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            server.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+        return
+    target.parent.mkdir(parents=True)
+    with sqlite3.connect(target) as connection:
+        connection.execute(f"PRAGMA user_version = {version:d}")
+    connection.close()
+
+
+def everything_stored(target: Target) -> bytes:
+    """All that the database holds, as bytes: the SQLite files, or every row as text."""
+    if isinstance(target, Path):
+        return b"".join(p.read_bytes() for p in target.parent.iterdir() if p.is_file())
+    tables = [
+        t for (t,) in query(target, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    ]
+    assert {"meta", "questions", "votes"} <= set(tables)
+    return b"".join(
+        str(row).encode() for table in tables for row in query(target, f"SELECT * FROM {table}")
+    )
 
 
 def storage_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
@@ -90,19 +181,27 @@ def storage_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging
 # Creation and migration
 
 
-async def test_new_file_is_created_with_parents_at_the_current_version(
-    store: Store, db_path: Path
+async def test_a_new_database_is_created_at_the_current_version(
+    store: Store, target: Target
 ) -> None:
     assert store.healthy
     assert await store.integrity_ok()
     await store.close()
-    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
-    tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master")}
-    assert {"meta", "questions", "votes"} <= tables
-    [(salt,)] = query(db_path, "SELECT value FROM meta WHERE key = 'voter_salt'")
+    assert schema_version(target) == SCHEMA_VERSION
+    assert query(target, "SELECT count(*) FROM questions") == [(0,)]
+    assert query(target, "SELECT count(*) FROM votes") == [(0,)]
+    [(salt,)] = query(target, "SELECT value FROM meta WHERE key = 'voter_salt'")
     assert isinstance(salt, str)
     assert len(bytes.fromhex(salt)) == 32
+
+
+async def test_a_new_file_is_created_with_its_parents_in_wal_mode(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    assert sqlite_store.healthy
+    await sqlite_store.close()
+    assert db_path.is_file()
+    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
 async def test_version_1_file_is_upgraded_and_keeps_its_questions(
@@ -146,20 +245,22 @@ async def test_version_1_file_is_upgraded_and_keeps_its_questions(
     assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
 
 
-async def test_file_from_a_newer_faqbot_is_left_untouched(db_path: Path, clock: Clock) -> None:
-    db_path.parent.mkdir(parents=True)
-    with sqlite3.connect(db_path) as connection:
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    connection.close()
+async def test_a_database_from_a_newer_faqbot_is_left_untouched(
+    target: Target, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_schema_version(target, SCHEMA_VERSION + 1)
 
-    store = Store(db_path, clock=clock)
+    store = Store(target, clock=clock)
     await store.open()
     assert not store.healthy
     assert not await ask(store, "anything")
     with pytest.raises(StorageError, match="newer than this faqbot supports"):
         await store.stats(since=START)
     await store.close()
-    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    assert schema_version(target) == SCHEMA_VERSION + 1
+    [refused] = storage_records(caplog, "not recording questions or votes")
+    assert f"schema version {SCHEMA_VERSION + 1} is newer" in refused.getMessage()
+    assert "\n" not in refused.getMessage()
 
 
 # The question log
@@ -198,10 +299,10 @@ async def test_top_entries_are_the_ten_most_answered(store: Store) -> None:
     assert stats.top_entries == [(f"entry-{n:02d}", n + 1) for n in range(11, 1, -1)]
 
 
-async def test_question_text_is_capped_at_500_characters(store: Store, db_path: Path) -> None:
+async def test_question_text_is_capped_at_500_characters(store: Store, target: Target) -> None:
     assert await ask(store, "x" * 10_000)
     await store.close()
-    assert query(db_path, "SELECT length(question) FROM questions") == [(500,)]
+    assert query(target, "SELECT length(question) FROM questions") == [(500,)]
 
 
 async def test_concurrent_writes_are_all_stored(store: Store) -> None:
@@ -211,9 +312,9 @@ async def test_concurrent_writes_are_all_stored(store: Store) -> None:
 
 
 async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
-    db_path: Path, clock: Clock
+    target: Target, clock: Clock
 ) -> None:
-    store = Store(db_path, retention_days=90, clock=clock)
+    store = Store(target, retention_days=90, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
@@ -231,14 +332,14 @@ async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
     await store.close()
 
 
-async def test_a_retention_of_zero_days_keeps_every_question(db_path: Path, clock: Clock) -> None:
-    store = Store(db_path, retention_days=0, clock=clock)
+async def test_a_retention_of_zero_days_keeps_every_question(target: Target, clock: Clock) -> None:
+    store = Store(target, retention_days=0, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     clock.advance(days=10 * 365)
 
     assert await store.purge_expired() == 0
-    assert query(db_path, "SELECT question FROM questions") == [("asked on day 0",)]
+    assert query(target, "SELECT question FROM questions") == [("asked on day 0",)]
     await store.close()
 
 
@@ -246,7 +347,7 @@ async def test_a_retention_of_zero_days_keeps_every_question(db_path: Path, cloc
 
 
 async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
-    store: Store, db_path: Path
+    store: Store, target: Target
 ) -> None:
     assert await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
     assert await store.record_vote(entry_id="asean", user_id=USER, helpful=False)
@@ -257,22 +358,22 @@ async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
     assert stats.feedback == [EntryFeedback("asean", 1, 1), EntryFeedback("jpcert", 1, 0)]
 
     await store.close()
-    assert query(db_path, "SELECT count(*) FROM votes") == [(3,)]
-    stored = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.is_file())
+    assert query(target, "SELECT count(*) FROM votes") == [(3,)]
+    stored = everything_stored(target)
     assert str(USER).encode() not in stored
     assert str(OTHER_USER).encode() not in stored
 
 
 async def test_the_same_user_hashes_differently_in_two_databases(
-    tmp_path: Path, clock: Clock
+    new_target: Callable[[], Target], clock: Clock
 ) -> None:
     voters = []
-    for name in ("one.db", "two.db"):
-        store = Store(tmp_path / name, clock=clock)
+    for target in (new_target(), new_target()):
+        store = Store(target, clock=clock)
         await store.open()
         await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
         await store.close()
-        voters += query(tmp_path / name, "SELECT voter FROM votes")
+        voters += query(target, "SELECT voter FROM votes")
     assert len(voters) == 2
     assert voters[0] != voters[1]
 
@@ -312,19 +413,18 @@ async def test_unanswered_period_limit_and_suggestions(store: Store, clock: Cloc
 
 
 async def test_unanswered_reads_at_most_the_5000_most_recent(
-    store: Store, db_path: Path, clock: Clock
+    store: Store, target: Target, clock: Clock
 ) -> None:
     await ask(store, "the oldest question")
     await store.close()
-    with sqlite3.connect(db_path) as connection:
-        connection.executemany(
-            "INSERT INTO questions (asked_at, question, decision, score, source)"
-            " VALUES (?, 'is tsubame dead', 'none', 0, 'chat')",
-            [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
-        )
-    connection.close()
+    execute_many(
+        target,
+        "INSERT INTO questions (asked_at, question, decision, score, source)"
+        " VALUES (?, 'is tsubame dead', 'none', 0, 'chat')",
+        [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
+    )
 
-    reopened = Store(db_path, clock=clock)
+    reopened = Store(target, clock=clock)
     await reopened.open()
     groups = await reopened.unanswered(since=START)
     await reopened.close()
@@ -335,17 +435,17 @@ async def test_unanswered_reads_at_most_the_5000_most_recent(
 
 
 async def test_read_only_database_drops_writes_and_logs_once_a_minute(
-    db_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+    target: Target, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Opening with SQLite's mode=ro stands in for an unwritable file, which chmod cannot
-    # produce when the tests run as root.
-    writable = Store(db_path, clock=clock)
+    # Opening with SQLite's mode=ro (a read-only session in PostgreSQL) stands in for an
+    # unwritable database, which chmod cannot produce when the tests run as root.
+    writable = Store(target, clock=clock)
     await writable.open()
     await ask(writable, "stored before")
     await writable.close()
 
     caplog.set_level(logging.INFO, logger="bot.storage")
-    store = Store(db_path, clock=clock, read_only=True)
+    store = Store(target, clock=clock, read_only=True)
     await store.open()
     assert not store.healthy
     assert [await ask(store, f"dropped {n}") for n in range(3)] == [False] * 3
@@ -361,7 +461,7 @@ async def test_read_only_database_drops_writes_and_logs_once_a_minute(
 
     assert (await store.stats(since=START)).questions == 1
     await store.close()
-    assert query(db_path, "SELECT count(*) FROM questions") == [(1,)]
+    assert query(target, "SELECT count(*) FROM questions") == [(1,)]
 
 
 @pytest.mark.skipif(
@@ -406,7 +506,9 @@ async def test_failed_write_returns_false_and_the_next_good_one_recovers(
 ) -> None:
     assert not await ask(store, "a question", decision="maybe")
     assert not store.healthy
-    assert storage_records(caplog, "CHECK constraint failed")
+    [failed] = storage_records(caplog, "question log not recorded")
+    # SQLite says "CHECK constraint failed", PostgreSQL "violates check constraint".
+    assert "check constraint" in failed.getMessage().lower()
     assert await ask(store, "a question")
     assert store.healthy
 
@@ -425,15 +527,18 @@ async def test_calls_after_close_do_not_raise(store: Store) -> None:
         await store.stats(since=START)
 
 
-async def test_calls_before_open_do_not_raise(db_path: Path) -> None:
-    store = Store(db_path)
+async def test_calls_before_open_do_not_raise(target: Target) -> None:
+    store = Store(target)
     assert not store.healthy
     assert not await ask(store, "too early")
     await store.close()
-    assert not db_path.exists()
+    if isinstance(target, Path):
+        assert not target.exists()
+    else:
+        assert query(target, "SELECT to_regclass('questions')") == [(None,)]
 
 
-def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
+def test_acknowledged_writes_survive_sigkill(target: Target) -> None:
     script = textwrap.dedent(
         """
         import asyncio, os, signal, sys
@@ -441,7 +546,7 @@ def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
         from bot.storage import Store
 
         async def main() -> None:
-            store = Store(Path(sys.argv[1]))
+            store = Store(sys.argv[1])
             await store.open()
             for n in range(50):
                 assert await store.record_question(
@@ -455,18 +560,18 @@ def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
         """
     )
     run = subprocess.run(
-        [sys.executable, "-c", script, str(db_path)], cwd=ROOT, capture_output=True, check=False
+        [sys.executable, "-c", script, str(target)], cwd=ROOT, capture_output=True, check=False
     )
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
-    assert query(db_path, "SELECT count(*) FROM questions") == [(50,)]
-    assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
+    assert query(target, "SELECT count(*) FROM questions") == [(50,)]
+    assert query(target, "SELECT count(*) FROM votes") == [(1,)]
 
 
-def _open_after(barrier: Any, path: Path, results: Any) -> None:
-    """In a child process: open a store on ``path`` with the others, then write to it."""
+def _open_after(barrier: Any, target: Target, results: Any) -> None:
+    """In a child process: open a store on ``target`` with the others, then write to it."""
 
     async def main() -> tuple[bool, bool]:
-        store = Store(path)
+        store = Store(target)
         barrier.wait()
         await store.open()
         try:
@@ -481,15 +586,18 @@ def _open_after(barrier: Any, path: Path, results: Any) -> None:
 @pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to be quick"
 )
-def test_two_processes_creating_a_new_database_at_once_both_store(tmp_path: Path) -> None:
+def test_two_processes_creating_a_new_database_at_once_both_store(
+    new_target: Callable[[], Target],
+) -> None:
     # Switching a new file to WAL takes a lock without waiting on the busy timeout, so one of
     # two processes opening a fresh file at the same moment used to find it "locked" (in about
-    # one trial in ten) and run without storage for its whole life.
+    # one trial in ten) and run without storage for its whole life. In PostgreSQL the two
+    # migrate under one advisory lock: the second finds the tables made by the first.
     context = multiprocessing.get_context("fork")
     trials, processes = 50, 2
     outcomes: list[tuple[bool, bool]] = []
-    for trial in range(trials):
-        path = tmp_path / f"trial-{trial}" / "faqbot.sqlite3"
+    for _trial in range(trials):
+        path = new_target()
         barrier, results = context.Barrier(processes), context.Queue()
         children = [
             context.Process(target=_open_after, args=(barrier, path, results))
