@@ -146,7 +146,11 @@ def build_parser(
     report.add_argument(
         "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
     )
-    report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    layout = report.add_mutually_exclusive_group()
+    layout.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    layout.add_argument(
+        "--json", action="store_true", help="write one JSON object instead of text (below)"
+    )
     report.add_argument(
         "--database",
         type=_database_option,
@@ -167,6 +171,7 @@ def build_parser(
             days=args.days,
             limit=args.limit,
             as_csv=args.csv,
+            as_json=args.json,
         )
     )
 

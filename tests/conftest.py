@@ -4,11 +4,13 @@ PostgreSQL server that the store's tests run against (tests/support/postgres_ser
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from support.postgres_server import REQUIRE_VARIABLE, PostgresServer, find_bindir
+
+from bot.storage.backend import Target
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA = PROJECT_ROOT / "tests" / "data"
@@ -48,3 +50,26 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Target]]:
+    """Makes a new, empty database of the parametrised backend: a file path or a URL.
+
+    The PostgreSQL server is asked for only by the postgresql half, so the SQLite half runs
+    (and the other skips) on a machine without PostgreSQL.
+    """
+    if request.param == "sqlite":
+        paths = iter(tmp_path / f"db-{n}" / "nested" / "faqbot.db" for n in range(1000))
+        yield lambda: next(paths)
+        return
+    server = request.getfixturevalue("postgres_server")
+    made: list[str] = []
+
+    def database() -> str:
+        made.append(server.create_database())
+        return made[-1]
+
+    yield database
+    for url in made:
+        server.drop_database(url)

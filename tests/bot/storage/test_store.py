@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,29 +61,6 @@ async def sqlite_store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
     await store.open()
     yield store
     await store.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Target]]:
-    """Makes a new, empty database of the parametrised backend: a file path or a URL.
-
-    The PostgreSQL server is asked for only by the postgresql half, so the SQLite half runs
-    (and the other skips) on a machine without PostgreSQL.
-    """
-    if request.param == "sqlite":
-        paths = iter(tmp_path / f"db-{n}" / "nested" / "faqbot.db" for n in range(1000))
-        yield lambda: next(paths)
-        return
-    server = request.getfixturevalue("postgres_server")
-    made: list[str] = []
-
-    def database() -> str:
-        made.append(server.create_database())
-        return made[-1]
-
-    yield database
-    for url in made:
-        server.drop_database(url)
 
 
 @pytest.fixture
