@@ -25,6 +25,7 @@ import pytest
 
 from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
 from bot.storage.backend import Target
+from bot.storage.postgres import PURGE_LOCK
 from bot.storage.sqlite import retry_while_busy
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -622,3 +623,72 @@ def test_a_lock_is_waited_for_up_to_the_busy_timeout_and_other_errors_are_not(
         retry_while_busy(broken, within=1.0, clock=lambda: now[0], sleep=sleep)
     assert len(attempts) == 1
     waiter.close()
+
+
+# Many processes on one database
+
+
+def _write_as_shard(barrier: Any, target: Target, shard: int, results: Any) -> None:
+    """In a child process: a shard's store writing questions and votes all at once."""
+
+    async def main() -> tuple[int, int]:
+        store = Store(target)
+        await store.open()
+        barrier.wait()
+        try:
+            questions = await asyncio.gather(
+                *(ask(store, f"shard {shard} question {n}") for n in range(150))
+            )
+            voters = range(shard * 1000, shard * 1000 + 60)
+            votes = await asyncio.gather(
+                *(store.record_vote(entry_id="asean", user_id=v, helpful=True) for v in voters)
+            )
+            return sum(questions), sum(votes)
+        finally:
+            await store.close()
+
+    results.put((shard, asyncio.run(main())))
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to be quick"
+)
+def test_two_shard_processes_writing_at_once_keep_every_acknowledged_row(
+    target: Target,
+) -> None:
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(2), context.Queue()
+    children = [
+        context.Process(target=_write_as_shard, args=(barrier, target, shard, results))
+        for shard in (0, 1)
+    ]
+    for child in children:
+        child.start()
+    acknowledged = dict(results.get(timeout=60) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    assert acknowledged == {0: (150, 60), 1: (150, 60)}
+    for shard in (0, 1):
+        [(count,)] = query(
+            target, f"SELECT count(*) FROM questions WHERE question LIKE 'shard {shard} %'"
+        )
+        assert count == 150
+    assert query(target, "SELECT count(*) FROM votes") == [(120,)]
+
+
+async def test_the_postgresql_retention_purge_runs_in_one_process_at_a_time(
+    postgres_url: str, clock: Clock
+) -> None:
+    target = postgres_url
+    store = Store(target, retention_days=1, clock=clock)
+    await store.open()
+    await ask(store, "expired by the time of the purge")
+    clock.advance(days=2)
+    # Another shard, somewhere, is purging: it holds the purge lock in its transaction.
+    with psycopg.connect(target) as other, other.transaction():
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (PURGE_LOCK,))
+        assert await store.purge_expired() == 0
+        assert store.healthy
+    assert await store.purge_expired() == 1
+    await store.close()
