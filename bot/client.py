@@ -149,7 +149,12 @@ class FaqBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.knowledge = KnowledgeService(settings.faq_dir)
-        self.store = Store(settings.database, retention_days=settings.retention_days)
+        self.store = Store(
+            settings.database,
+            retention_days=settings.retention_days,
+            voter_key=settings.voter_key_bytes,
+            voter_key_file=settings.voter_key_path,
+        )
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)

@@ -25,6 +25,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.storage.backend import parse_target
+from bot.storage.voter_key import KEY_FILE_NAME, VoterKeyError, parse_key
 from knowledge import SHIPPED_FAQ_DIR
 from knowledge.problems import excerpt
 
@@ -123,6 +124,11 @@ class Settings(BaseSettings):
     shard_ids: (
         Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_shard_numbers)] | None
     ) = Field(None, description="shard numbers such as '0' or '0,1'")
+    # The key that hides voter ids, kept out of the database (bot/storage/voter_key.py).
+    voter_key: SecretStr | None = Field(
+        None, description="at least 64 hexadecimal digits (secrets.token_hex(32))"
+    )
+    voter_key_file: Path | None = Field(None, description="a file path")
     # Declared before `token`, whose validator reads it.
     token_file: Path | None = Field(
         None, validation_alias=TOKEN_FILE_VARIABLE, description="a readable file"
@@ -150,6 +156,17 @@ class Settings(BaseSettings):
                 ) from None
         return SecretStr(text.strip()) if text.strip() else None
 
+    @field_validator("voter_key")
+    @classmethod
+    def _hexadecimal_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                parse_key(key.get_secret_value())
+            except VoterKeyError as error:
+                # The key is never quoted back.
+                raise ValueError(f"{PREFIX}VOTER_KEY is malformed: {error}") from None
+        return key
+
     @model_validator(mode="after")
     def _shards_agree(self) -> Self:
         if self.shard_ids is not None and self.shard_count is None:
@@ -165,6 +182,15 @@ class Settings(BaseSettings):
         if self.data_dir is not None:
             return self.data_dir
         return self.database.parent if isinstance(self.database, Path) else Path("data")
+
+    @property
+    def voter_key_bytes(self) -> bytes | None:
+        return None if self.voter_key is None else parse_key(self.voter_key.get_secret_value())
+
+    @property
+    def voter_key_path(self) -> Path:
+        """FAQBOT_VOTER_KEY_FILE, else ``voter.key`` in the state directory."""
+        return self.voter_key_file or self.state_dir / KEY_FILE_NAME
 
 
 def variable(field: str) -> str:
@@ -210,5 +236,6 @@ def _describe(error: ErrorDetails) -> str:
     if field not in Settings.model_fields:
         return f"{location or 'settings'}: {error['msg']}"
     allowed = f"{variable(field)} must be {Settings.model_fields[field].description}"
-    # The token is never quoted back, not even in part.
-    return allowed if field == "token" else f"{allowed}, not {excerpt(error['input'])}"
+    # Secrets are never quoted back, not even in part.
+    secret = field in {"token", "voter_key"}
+    return allowed if secret else f"{allowed}, not {excerpt(error['input'])}"

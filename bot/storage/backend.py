@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bot.storage import schema
 from bot.storage.model import Stats
+from bot.storage.voter_key import VoterKeySource
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 Target = Path | str
@@ -103,13 +104,16 @@ def voter_hash(salt: bytes, user_id: int) -> bytes:
     return hmac.new(salt, str(user_id).encode("ascii"), hashlib.sha256).digest()
 
 
-def open_database(target: Target, *, read_only: bool) -> Opened:
-    """Open, configure and migrate ``target``; failures become an ``Opened`` that says why."""
+def open_database(target: Target, *, read_only: bool, keys: VoterKeySource | None) -> Opened:
+    """Open, configure and migrate ``target``; failures become an ``Opened`` that says why.
+
+    ``keys`` says where the voter key is; a read-only store needs none.
+    """
     # Imported here, so that an SQLite bot never loads the PostgreSQL driver and the reverse.
     if is_postgres_url(target):
         from bot.storage import postgres
 
-        return postgres.open_database(str(target), read_only=read_only)
+        return postgres.open_database(str(target), read_only=read_only, keys=keys)
     from bot.storage import sqlite
 
-    return sqlite.open_database(Path(target), read_only=read_only)
+    return sqlite.open_database(Path(target), read_only=read_only, keys=keys)

@@ -19,9 +19,10 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from bot.storage import schema
+from bot.storage import schema, voter_key
 from bot.storage.backend import Opened, describe, display, voter_hash
 from bot.storage.model import EntryFeedback, Stats
+from bot.storage.voter_key import VoterKeySource
 
 # How long to wait for the server at start and for a pooled connection later: enough to ride
 # out a server restart, short enough that a dead server shows as a logged failure rather than
@@ -52,9 +53,16 @@ class PostgresSchema(schema.SchemaConnection):
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         self._connection.execute(_sql(sql), tuple(params) if params else None)
 
+    def fetch_value(self, sql: str, params: Sequence[object] = ()) -> object:
+        row = self._connection.execute(_sql(sql), tuple(params) if params else None).fetchone()
+        return None if row is None else row[0]
+
+    def has_table(self, name: str) -> bool:
+        # to_regclass: the table as the connection's search_path finds it, else NULL.
+        return self.fetch_value("SELECT to_regclass(?)", (name,)) is not None
+
     def version(self) -> int:
-        row = self._connection.execute("SELECT to_regclass('schema_version')").fetchone()
-        if row is None or row[0] is None:
+        if not self.has_table("schema_version"):
             return 0
         found = self._connection.execute("SELECT max(version) FROM schema_version").fetchone()
         return int(found[0]) if found is not None and found[0] is not None else 0
@@ -81,14 +89,14 @@ class PostgresSchema(schema.SchemaConnection):
             self._connection.execute("ROLLBACK")
 
 
-def open_database(url: str, *, read_only: bool) -> Opened:
-    """Connect, migrate (unless read-only) and read the voter salt; then open the pool."""
+def open_database(url: str, *, read_only: bool, keys: VoterKeySource | None) -> Opened:
+    """Connect, migrate (unless read-only) and find the voter key; then open the pool."""
     name = display(url)
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as db:
-            salt = _prepare(db, read_only=read_only)
-    except (psycopg.Error, schema.SchemaError, ValueError) as exc:
-        # ValueError: the salt in meta is not hex.
+            salt = _prepare(db, keys=None if read_only else keys)
+    except (psycopg.Error, schema.SchemaError, ValueError, OSError) as exc:
+        # ValueError: a voter key that is not one; OSError: its file cannot be written.
         return Opened(None, False, f"cannot use {name}: {describe(exc)}")
     pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
         url,
@@ -112,14 +120,15 @@ def open_database(url: str, *, read_only: bool) -> Opened:
     return Opened(database, True, "")
 
 
-def _prepare(db: psycopg.Connection[Row], *, read_only: bool) -> bytes:
-    connection = PostgresSchema(db)
-    if read_only:
-        schema.require_current(connection)
+def _prepare(db: psycopg.Connection[Row], *, keys: VoterKeySource | None) -> bytes:
+    """Migrate and check a connection; the voter key (empty when read-only: ``keys`` None)."""
+    migrations = PostgresSchema(db)
+    if keys is None:
+        schema.require_current(migrations)
         return b""
-    schema.migrate(connection)
-    row = db.execute("SELECT value FROM meta WHERE key = %s", (schema.SALT_KEY,)).fetchone()
-    salt = schema.salt_from(None if row is None else row[0])
+    schema.checked_version(migrations)  # a newer database is refused before any key is made
+    salt = voter_key.resolve(keys, schema.legacy_salt(migrations))
+    schema.migrate(migrations)
     # Raise now if writes will fail (a read-only role, a standby), not at every write.
     with db.transaction(force_rollback=True):
         db.execute("UPDATE meta SET value = value WHERE key = %s", (schema.SALT_KEY,))

@@ -35,6 +35,13 @@ class SchemaConnection(ABC):
         """Run one statement; placeholders are ``?`` in either dialect."""
 
     @abstractmethod
+    def fetch_value(self, sql: str, params: Sequence[object] = ()) -> object:
+        """The first column of the first row of ``sql``; None when there is no row."""
+
+    @abstractmethod
+    def has_table(self, name: str) -> bool: ...
+
+    @abstractmethod
     def version(self) -> int:
         """The version the database is at; 0 for a new, empty one."""
 
@@ -113,13 +120,20 @@ def _feedback_votes(db: SchemaConnection) -> None:
     db.execute("CREATE INDEX votes_by_time ON votes (voted_at)")
     # A salt per database: a leaked database's hashes can't be matched against another one's,
     # and Discord ids (about 2^60 of them, time-ordered) can't be hashed in bulk to reverse
-    # them without this database's secret.
+    # them without this database's secret. (Moved out of the database by migration 3.)
     db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SALT_KEY, secrets.token_hex(32)))
+
+
+def _voter_key_out(db: SchemaConnection) -> None:
+    # The key beside the hashes let a copy of the database name every voter (hash each
+    # candidate id); it now lives outside (bot/storage/voter_key.py), which reads it from
+    # here before this runs, so that earlier votes keep their voters.
+    db.execute("DELETE FROM meta WHERE key = ?", (SALT_KEY,))
 
 
 # Append only: a released migration never changes, or databases already past it would differ
 # from new ones.
-MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes)
+MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes, _voter_key_out)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -159,9 +173,12 @@ def require_current(db: SchemaConnection) -> None:
         )
 
 
-def salt_from(value: object) -> bytes:
-    """The voter salt from its meta row (None when the row is missing)."""
-    if value is None:
-        # Making a new one would let every earlier voter vote again under a new hash.
-        raise SchemaError("the voter salt is missing from the meta table")
-    return bytes.fromhex(str(value))
+def legacy_salt(db: SchemaConnection) -> bytes | None:
+    """The voter key a database from before migration 3 holds, to be moved out; else None.
+
+    A database that a newer faqbot wrote has none to give (and is refused by migrate()).
+    """
+    if not db.has_table("meta"):
+        return None
+    value = db.fetch_value("SELECT value FROM meta WHERE key = ?", (SALT_KEY,))
+    return None if value is None else bytes.fromhex(str(value))

@@ -15,9 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from bot.storage import schema
+from bot.storage import schema, voter_key
 from bot.storage.backend import Opened, describe, voter_hash
 from bot.storage.model import EntryFeedback, Stats
+from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
 # a stuck lock shows up as a logged failure rather than a hung answer.
@@ -40,6 +41,14 @@ class SqliteSchema(schema.SchemaConnection):
         # file half-migrated if a later statement failed.
         self._connection.execute(sql, tuple(params))
 
+    def fetch_value(self, sql: str, params: Sequence[object] = ()) -> object:
+        row = self._connection.execute(sql, tuple(params)).fetchone()
+        return None if row is None else row[0]
+
+    def has_table(self, name: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.fetch_value(sql, (name,)) is not None
+
     def version(self) -> int:
         return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
 
@@ -57,7 +66,7 @@ class SqliteSchema(schema.SchemaConnection):
             self._connection.execute("ROLLBACK")
 
 
-def open_database(path: Path, *, read_only: bool) -> Opened:
+def open_database(path: Path, *, read_only: bool, keys: VoterKeySource | None) -> Opened:
     """Open, configure and migrate ``path``; failures become an ``Opened`` that says why."""
     try:
         if not read_only:
@@ -75,7 +84,8 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
         if read_only:
             schema.require_current(SqliteSchema(connection))
             return Opened(SqliteDatabase(connection, b""), False, f"{path} was opened read-only")
-        salt = retry_while_busy(lambda: _prepare(connection))
+        assert keys is not None, "a writable store needs its voter key"
+        salt = retry_while_busy(lambda: _prepare(connection, keys))
     except (sqlite3.Error, OSError, schema.SchemaError, ValueError) as exc:
         problem = f"cannot use {path}: {describe(exc)}{_hint(path)}"
         if _readable(connection):
@@ -85,8 +95,8 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
     return Opened(SqliteDatabase(connection, salt), True, "")
 
 
-def _prepare(connection: sqlite3.Connection) -> bytes:
-    """Configure and migrate a writable connection; its voter salt. Safe to run again."""
+def _prepare(connection: sqlite3.Connection, keys: VoterKeySource) -> bytes:
+    """Configure and migrate a writable connection; the voter key. Safe to run again."""
     # WAL: readers (the report command) never block the bot's writes.
     connection.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL syncs at checkpoints, not at every commit. A commit still survives
@@ -94,9 +104,10 @@ def _prepare(connection: sqlite3.Connection) -> bytes:
     # power cut or kernel crash can lose the last few. Process death is the failure that
     # matters here, and a question log isn't worth an fsync per question.
     connection.execute("PRAGMA synchronous = NORMAL")
-    schema.migrate(SqliteSchema(connection))
-    row = connection.execute("SELECT value FROM meta WHERE key = ?", (schema.SALT_KEY,)).fetchone()
-    salt = schema.salt_from(None if row is None else row[0])
+    migrations = SqliteSchema(connection)
+    schema.checked_version(migrations)  # a newer database is refused before any key is made
+    salt = voter_key.resolve(keys, schema.legacy_salt(migrations))
+    schema.migrate(migrations)
     _check_writable(connection)
     return salt
 

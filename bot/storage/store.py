@@ -26,6 +26,7 @@ from bot.storage.backend import (
     open_database,
 )
 from bot.storage.model import Stats, StorageError, as_utc, utcnow
+from bot.storage.voter_key import KEY_FILE_NAME, VoterKeySource
 from knowledge.grouping import UnansweredGroup, group_questions
 from knowledge.text import MAX_INPUT_CHARS, printable
 
@@ -63,6 +64,10 @@ class Store:
     """The question log and feedback votes, in an SQLite file or a PostgreSQL database.
 
     ``target`` is a file path, or a ``postgresql://`` URL (see bot/storage/backend.py).
+    Voter ids are hashed under ``voter_key``, else the key in ``voter_key_file`` (created on
+    first open); an SQLite store given neither keeps that file beside the database, while a
+    PostgreSQL store must be told, since every process sharing the database needs the same
+    key (bot/storage/voter_key.py).
 
     Writes never raise: a failure is logged (at most once a minute) and reported as False or
     0, so the bot keeps answering with a broken disk. Reads raise StorageError, because the
@@ -79,6 +84,8 @@ class Store:
         retention_days: int = 90,
         clock: Callable[[], datetime] = utcnow,
         read_only: bool = False,
+        voter_key: bytes | None = None,
+        voter_key_file: Path | None = None,
     ) -> None:
         if retention_days < 0:
             raise ValueError("retention_days must be 0 (keep forever) or more")
@@ -86,6 +93,11 @@ class Store:
         self.target: Target = target if is_postgres_url(target) else Path(target)
         # How messages name it: never with a password.
         self.name = display(self.target)
+        if voter_key is None and voter_key_file is None and isinstance(self.target, Path):
+            voter_key_file = self.target.parent / KEY_FILE_NAME
+        if voter_key is None and voter_key_file is None and not read_only:
+            raise ValueError("a PostgreSQL store needs voter_key or voter_key_file")
+        self._keys = None if read_only else VoterKeySource(key=voter_key, file=voter_key_file)
         # 0 is the usual "never expire": no retention period, so nothing is ever purged.
         self.retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
@@ -112,8 +124,10 @@ class Store:
         self._executor = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="faqbot-storage"
         )
-        target, read_only = self.target, self._read_only
-        self._opened = await self._run(lambda: open_database(target, read_only=read_only))
+        target, read_only, keys = self.target, self._read_only, self._keys
+        self._opened = await self._run(
+            lambda: open_database(target, read_only=read_only, keys=keys)
+        )
         if not self._opened.writable:
             # A read-only store is the caller's choice; anything else needs a maintainer.
             level = logging.INFO if self._read_only else logging.WARNING

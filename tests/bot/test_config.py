@@ -146,6 +146,29 @@ def test_a_postgresql_url_is_kept_whole_as_the_database(
     assert load_settings(dotenv=None).state_dir == Path("/var/lib/faqbot")
 
 
+def test_the_voter_key_is_read_and_never_quoted_back(environment: pytest.MonkeyPatch) -> None:
+    key = "ab" * 32
+    environment.setenv("FAQBOT_VOTER_KEY", key)
+    settings = load_settings(dotenv=None)
+    assert settings.voter_key_bytes == bytes.fromhex(key)
+    assert key not in repr(settings)
+    environment.setenv("FAQBOT_VOTER_KEY", "hunter2-not-hex")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(dotenv=None)
+    assert str(raised.value).startswith("FAQBOT_VOTER_KEY is malformed: expected at least 64")
+    assert "hunter2" not in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_voter_key_file_defaults_to_the_state_directory(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.setenv("FAQBOT_DATABASE", "/srv/faqbot/faqbot.sqlite3")
+    assert load_settings(dotenv=None).voter_key_path == Path("/srv/faqbot/voter.key")
+    environment.setenv("FAQBOT_VOTER_KEY_FILE", "/run/secrets/voter_key")
+    assert load_settings(dotenv=None).voter_key_path == Path("/run/secrets/voter_key")
+
+
 def test_a_bad_database_url_is_never_quoted_back(environment: pytest.MonkeyPatch) -> None:
     environment.setenv("FAQBOT_DATABASE", "postgresql://bot:hunter2@db/faq?nosuchoption=1")
     with pytest.raises(ConfigError) as raised:

@@ -44,7 +44,7 @@ async def fill(path: Target) -> None:
     """Recent questions a day ago, and one 40 days ago that only a longer period includes."""
     now = datetime.now(UTC)
     moment = now - timedelta(days=1)
-    store = Store(path, clock=lambda: moment)
+    store = Store(path, clock=lambda: moment, voter_key=bytes(32))
     await store.open()
 
     async def ask(question: str, decision: str = "none", entry: str | None = None) -> None:

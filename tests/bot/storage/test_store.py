@@ -31,6 +31,8 @@ from bot.storage.sqlite import retry_while_busy
 ROOT = Path(__file__).resolve().parents[3]
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 USER = 987654321098765432
+# The voter key as FAQBOT_VOTER_KEY gives it; a PostgreSQL store must be given one.
+KEY = bytes(range(32))
 OTHER_USER = 123456789012345678
 
 
@@ -71,7 +73,7 @@ def target(new_target: Callable[[], Target]) -> Target:
 
 @pytest.fixture
 async def store(target: Target, clock: Clock) -> AsyncIterator[Store]:
-    store = Store(target, clock=clock)
+    store = Store(target, voter_key=KEY, clock=clock)
     await store.open()
     yield store
     await store.close()
@@ -168,9 +170,8 @@ async def test_a_new_database_is_created_at_the_current_version(
     assert schema_version(target) == SCHEMA_VERSION
     assert query(target, "SELECT count(*) FROM questions") == [(0,)]
     assert query(target, "SELECT count(*) FROM votes") == [(0,)]
-    [(salt,)] = query(target, "SELECT value FROM meta WHERE key = 'voter_salt'")
-    assert isinstance(salt, str)
-    assert len(bytes.fromhex(salt)) == 32
+    # The voter key is kept outside the database (test_voter_key.py).
+    assert query(target, "SELECT count(*) FROM meta WHERE key = 'voter_salt'") == [(0,)]
 
 
 async def test_a_new_file_is_created_with_its_parents_in_wal_mode(
@@ -228,7 +229,7 @@ async def test_a_database_from_a_newer_faqbot_is_left_untouched(
 ) -> None:
     set_schema_version(target, SCHEMA_VERSION + 1)
 
-    store = Store(target, clock=clock)
+    store = Store(target, voter_key=KEY, clock=clock)
     await store.open()
     assert not store.healthy
     assert not await ask(store, "anything")
@@ -292,7 +293,7 @@ async def test_concurrent_writes_are_all_stored(store: Store) -> None:
 async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
     target: Target, clock: Clock
 ) -> None:
-    store = Store(target, retention_days=90, clock=clock)
+    store = Store(target, voter_key=KEY, retention_days=90, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
@@ -311,7 +312,7 @@ async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
 
 
 async def test_a_retention_of_zero_days_keeps_every_question(target: Target, clock: Clock) -> None:
-    store = Store(target, retention_days=0, clock=clock)
+    store = Store(target, voter_key=KEY, retention_days=0, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     clock.advance(days=10 * 365)
@@ -342,12 +343,12 @@ async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
     assert str(OTHER_USER).encode() not in stored
 
 
-async def test_the_same_user_hashes_differently_in_two_databases(
-    new_target: Callable[[], Target], clock: Clock
+async def test_the_same_user_hashes_differently_under_two_generated_keys(
+    new_target: Callable[[], Target], clock: Clock, tmp_path: Path
 ) -> None:
     voters = []
-    for target in (new_target(), new_target()):
-        store = Store(target, clock=clock)
+    for n, target in enumerate((new_target(), new_target())):
+        store = Store(target, clock=clock, voter_key_file=tmp_path / f"keys-{n}" / "voter.key")
         await store.open()
         await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
         await store.close()
@@ -402,7 +403,7 @@ async def test_unanswered_reads_at_most_the_5000_most_recent(
         [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
     )
 
-    reopened = Store(target, clock=clock)
+    reopened = Store(target, voter_key=KEY, clock=clock)
     await reopened.open()
     groups = await reopened.unanswered(since=START)
     await reopened.close()
@@ -417,7 +418,7 @@ async def test_read_only_database_drops_writes_and_logs_once_a_minute(
 ) -> None:
     # Opening with SQLite's mode=ro (a read-only session in PostgreSQL) stands in for an
     # unwritable database, which chmod cannot produce when the tests run as root.
-    writable = Store(target, clock=clock)
+    writable = Store(target, voter_key=KEY, clock=clock)
     await writable.open()
     await ask(writable, "stored before")
     await writable.close()
@@ -506,7 +507,7 @@ async def test_calls_after_close_do_not_raise(store: Store) -> None:
 
 
 async def test_calls_before_open_do_not_raise(target: Target) -> None:
-    store = Store(target)
+    store = Store(target, voter_key=KEY)
     assert not store.healthy
     assert not await ask(store, "too early")
     await store.close()
@@ -524,7 +525,7 @@ def test_acknowledged_writes_survive_sigkill(target: Target) -> None:
         from bot.storage import Store
 
         async def main() -> None:
-            store = Store(sys.argv[1])
+            store = Store(sys.argv[1], voter_key=bytes(32))
             await store.open()
             for n in range(50):
                 assert await store.record_question(
@@ -549,7 +550,7 @@ def _open_after(barrier: Any, target: Target, results: Any) -> None:
     """In a child process: open a store on ``target`` with the others, then write to it."""
 
     async def main() -> tuple[bool, bool]:
-        store = Store(target)
+        store = Store(target, voter_key=KEY)
         barrier.wait()
         await store.open()
         try:
@@ -632,7 +633,7 @@ def _write_as_shard(barrier: Any, target: Target, shard: int, results: Any) -> N
     """In a child process: a shard's store writing questions and votes all at once."""
 
     async def main() -> tuple[int, int]:
-        store = Store(target)
+        store = Store(target, voter_key=KEY)
         await store.open()
         barrier.wait()
         try:
@@ -681,7 +682,7 @@ async def test_the_postgresql_retention_purge_runs_in_one_process_at_a_time(
     postgres_url: str, clock: Clock
 ) -> None:
     target = postgres_url
-    store = Store(target, retention_days=1, clock=clock)
+    store = Store(target, voter_key=KEY, retention_days=1, clock=clock)
     await store.open()
     await ask(store, "expired by the time of the purge")
     clock.advance(days=2)
