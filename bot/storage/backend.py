@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,14 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 Target = Path | str
 
 
+class Writer(Protocol):
+    """The writes that a batch is made of (bot/storage/batching.py)."""
+
+    def insert_question(self, row: tuple[object, ...]) -> bool: ...
+
+    def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool: ...
+
+
 class Database(Protocol):
     """One open database; every method is called on the store's worker thread."""
 
@@ -35,6 +44,14 @@ class Database(Protocol):
     def insert_question(self, row: tuple[object, ...]) -> bool: ...
 
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool: ...
+
+    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        """Each write in a savepoint of one transaction: its result, or the error it raised.
+
+        Raises (one of ``errors``) when the transaction as a whole fails: then nothing of the
+        batch was kept.
+        """
+        ...
 
     def purge(self, cutoff: float) -> int: ...
 

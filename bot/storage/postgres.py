@@ -12,7 +12,7 @@ releases by itself when the transaction (or the connection of a killed process) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import Opened, describe, display, voter_hash
+from bot.storage.backend import Opened, Writer, describe, display, voter_hash
 from bot.storage.model import EntryFeedback, Stats
 from bot.storage.voter_key import VoterKeySource
 
@@ -135,6 +135,31 @@ def _prepare(db: psycopg.Connection[Row], *, keys: VoterKeySource | None) -> byt
     return salt
 
 
+class _Writer:
+    """The writes, on one connection (in a batch's transaction, or autocommitted alone)."""
+
+    def __init__(self, db: psycopg.Connection[Row], salt: bytes) -> None:
+        self._db = db
+        self._salt = salt
+
+    def insert_question(self, row: tuple[object, ...]) -> bool:
+        self._db.execute(
+            "INSERT INTO questions (asked_at, question, decision, entry_id, score, guild_id,"
+            " source) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            row,
+        )
+        return True
+
+    def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
+        self._db.execute(
+            "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (entry_id, voter) DO UPDATE"
+            " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+            (entry_id, voter_hash(self._salt, user_id), int(helpful), voted_at),
+        )
+        return True
+
+
 def _read_only_session(connection: psycopg.Connection[Row]) -> None:
     connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
 
@@ -153,23 +178,35 @@ class PostgresDatabase:
 
     def insert_question(self, row: tuple[object, ...]) -> bool:
         with self._pool.connection() as db:
-            db.execute(
-                "INSERT INTO questions (asked_at, question, decision, entry_id, score, guild_id,"
-                " source) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                row,
-            )
-        return True
+            return _Writer(db, self._salt).insert_question(row)
 
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
-        voter = voter_hash(self._salt, user_id)
         with self._pool.connection() as db:
-            db.execute(
-                "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (entry_id, voter) DO UPDATE"
-                " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
-                (entry_id, voter, int(helpful), voted_at),
-            )
-        return True
+            return _Writer(db, self._salt).upsert_vote(entry_id, user_id, helpful, voted_at)
+
+    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        """One transaction for the batch; if it fails, each write again in its own.
+
+        A savepoint per write would cost a round trip each. Instead a batch that fails (a bad
+        row, a connection the server dropped) has kept nothing, and is written again one
+        transaction per write on a connection the pool has checked: the bad row fails alone,
+        and a dropped connection costs one retry. (A connection lost during COMMIT itself
+        leaves it unknown whether the batch was kept; its questions may then be logged twice.
+        Votes replace themselves, so they never count twice.)
+        """
+        try:
+            with self._pool.connection() as db, db.transaction():
+                writer = _Writer(db, self._salt)
+                return [write(writer) for write in writes]
+        except psycopg.Error:
+            return [self._write_alone(write) for write in writes]
+
+    def _write_alone(self, write: Callable[[Writer], object]) -> object:
+        try:
+            with self._pool.connection() as db:
+                return write(_Writer(db, self._salt))
+        except psycopg.Error as exc:
+            return exc
 
     def purge(self, cutoff: float) -> int:
         """Delete expired questions, unless another process is doing it right now (then 0)."""

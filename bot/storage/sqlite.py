@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import Opened, describe, voter_hash
+from bot.storage.backend import Opened, Writer, describe, voter_hash
 from bot.storage.model import EntryFeedback, Stats
 from bot.storage.voter_key import VoterKeySource
 
@@ -204,6 +204,30 @@ class SqliteDatabase:
             (entry_id, voter, int(helpful), voted_at),
         )
         return True
+
+    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        db = self._connection
+        retry_while_busy(lambda: db.execute("BEGIN IMMEDIATE"))
+        results: list[object] = []
+        try:
+            for write in writes:
+                db.execute("SAVEPOINT write")
+                try:
+                    results.append(write(self))
+                except (sqlite3.Error, ValueError, OverflowError) as exc:
+                    if not db.in_transaction:
+                        # Some errors (a full disk, an I/O error) roll back the whole
+                        # transaction: the batch's earlier rows are gone too.
+                        raise
+                    db.execute("ROLLBACK TO write")
+                    results.append(exc)
+                db.execute("RELEASE write")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return results
 
     def purge(self, cutoff: float) -> int:
         cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,11 +20,13 @@ from bot.storage.backend import (
     Database,
     Opened,
     Target,
+    Writer,
     describe,
     display,
     is_postgres_url,
     open_database,
 )
+from bot.storage.batching import WriteBatcher
 from bot.storage.model import Stats, StorageError, as_utc, utcnow
 from bot.storage.voter_key import KEY_FILE_NAME, VoterKeySource
 from knowledge.grouping import UnansweredGroup, group_questions
@@ -103,6 +105,7 @@ class Store:
         self._clock = clock
         self._read_only = read_only
         self._executor: ThreadPoolExecutor | None = None
+        self._batcher: WriteBatcher | None = None
         self._closed = False
         self._opened = Opened(None, False, "the store is not open")
         self._last_write_ok = True
@@ -128,6 +131,14 @@ class Store:
         self._opened = await self._run(
             lambda: open_database(target, read_only=read_only, keys=keys)
         )
+        database = self._opened.database
+        if self._opened.writable and database is not None:
+            run = self._run
+
+            async def commit(writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+                return await run(functools.partial(database.write_batch, writes))
+
+            self._batcher = WriteBatcher(commit)
         if not self._opened.writable:
             # A read-only store is the caller's choice; anything else needs a maintainer.
             level = logging.INFO if self._read_only else logging.WARNING
@@ -140,6 +151,8 @@ class Store:
         self._closed = True
         if self._executor is None:
             return
+        if self._batcher is not None:
+            await self._batcher.drain()  # writes already accepted are committed, not dropped
         database = self._opened.database
         failures: tuple[type[Exception], ...] = (*_errors(database), OSError)
         try:
@@ -169,13 +182,18 @@ class Store:
             guild_id,
             str(source),
         )
-        return await self._write("question log", lambda db: db.insert_question(row), False)
+        return await self._write(
+            "question log", lambda db: db.insert_question(row), False, batched=True
+        )
 
     async def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> bool:
         """Store a vote, replacing this user's earlier vote on the same entry."""
         voted_at = self._epoch(self._clock())
         return await self._write(
-            "feedback vote", lambda db: db.upsert_vote(entry_id, user_id, helpful, voted_at), False
+            "feedback vote",
+            lambda db: db.upsert_vote(entry_id, user_id, helpful, voted_at),
+            False,
+            batched=True,
         )
 
     async def purge_expired(self) -> int:
@@ -219,7 +237,10 @@ class Store:
         assert self._executor is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
-    async def _write(self, what: str, work: Callable[[Database], T], failed: T) -> T:
+    async def _write(
+        self, what: str, work: Callable[[Database], T], failed: T, *, batched: bool = False
+    ) -> T:
+        """``work``'s result, or ``failed`` (logged); ``batched``: in the next group commit."""
         database = self._opened.database
         unavailable = self._unavailable(writing=True)
         if unavailable or database is None:
@@ -236,7 +257,10 @@ class Store:
             OverflowError,
         )
         try:
-            result = await self._run(functools.partial(work, database))
+            if batched and self._batcher is not None:
+                result: T = await self._batcher.submit(work)
+            else:
+                result = await self._run(functools.partial(work, database))
         except failures as exc:
             self._last_write_ok = False
             self._errors.log(logging.ERROR, f"{what} not recorded: {describe(exc)}")

@@ -71,8 +71,10 @@ def _free_port() -> int:
 class PostgresServer:
     """One server: ``start()``, ``stop()``, ``url(database)``, ``create_database()``."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        # durable: PostgreSQL's own defaults (fsync, synchronous commit), for measuring.
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="faqbot-postgres-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
@@ -114,9 +116,10 @@ class PostgresServer:
             self.port = self.port or _free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=200"
             )
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             try:
                 self._run(
                     "pg_ctl", "start", "--pgdata", str(self.data), "--log", str(self.log),

@@ -693,3 +693,57 @@ async def test_the_postgresql_retention_purge_runs_in_one_process_at_a_time(
         assert store.healthy
     assert await store.purge_expired() == 1
     await store.close()
+
+
+# Batched writes (bot/storage/batching.py)
+
+
+async def test_concurrent_writes_share_transactions_on_postgresql(
+    postgres_url: str, clock: Clock
+) -> None:
+    store = Store(postgres_url, voter_key=KEY, clock=clock)
+    await store.open()
+    assert all(await asyncio.gather(*(ask(store, f"question {n}") for n in range(300))))
+    await store.close()
+    # xmin is the transaction that wrote each row: far fewer transactions than rows.
+    [(transactions,)] = query(postgres_url, "SELECT count(DISTINCT xmin::text) FROM questions")
+    assert isinstance(transactions, int)
+    assert transactions <= 300 // 10
+
+
+async def test_a_bad_row_in_a_batch_fails_alone(store: Store, target: Target) -> None:
+    outcomes = await asyncio.gather(
+        *(ask(store, f"good {n}") for n in range(10)),
+        ask(store, "bad", decision="maybe"),
+        *(ask(store, f"good {n}") for n in range(10, 20)),
+    )
+    assert outcomes == [True] * 10 + [False] + [True] * 10
+    assert query(target, "SELECT count(*) FROM questions") == [(20,)]
+
+
+async def test_a_write_is_acknowledged_only_once_its_transaction_has_committed(
+    store: Store, target: Target
+) -> None:
+    if isinstance(target, str):
+        blocker: Any = psycopg.connect(target)
+        blocker.execute("LOCK TABLE questions IN EXCLUSIVE MODE")
+    else:
+        blocker = sqlite3.connect(target, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+    try:
+        pending = asyncio.ensure_future(asyncio.gather(*(ask(store, f"q{n}") for n in range(5))))
+        await asyncio.sleep(0.5)
+        assert not pending.done(), "acknowledged while the database could not have committed"
+    finally:
+        blocker.rollback() if isinstance(target, str) else blocker.execute("ROLLBACK")
+        blocker.close()
+    assert await pending == [True] * 5
+    assert query(target, "SELECT count(*) FROM questions") == [(5,)]
+
+
+async def test_close_commits_the_writes_already_accepted(store: Store, target: Target) -> None:
+    writes = [asyncio.ensure_future(ask(store, f"q{n}")) for n in range(50)]
+    await asyncio.sleep(0)  # each write has been submitted
+    await store.close()
+    assert all([await write for write in writes])
+    assert query(target, "SELECT count(*) FROM questions") == [(50,)]
