@@ -32,18 +32,18 @@ class Writer(Protocol):
 
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool: ...
 
+    def touch(self, at: float) -> bool:
+        """The health probe's write: the time of this write, in meta."""
+        ...
 
-class Database(Protocol):
+
+class Database(Writer, Protocol):
     """One open database; every method is called on the store's worker thread."""
 
     # What its methods raise when the database fails a statement (the store logs those).
     errors: tuple[type[Exception], ...]
 
     def close(self) -> None: ...
-
-    def insert_question(self, row: tuple[object, ...]) -> bool: ...
-
-    def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool: ...
 
     def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
         """Each write in a savepoint of one transaction: its result, or the error it raised.
@@ -113,7 +113,15 @@ def display(target: Target) -> str:
 def describe(exc: BaseException) -> str:
     if isinstance(exc, schema.SchemaError):
         return str(exc)
-    return f"{type(exc).__name__}: {str(exc).strip()}"
+    # One line: libpq's messages run over several.
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+# Both dialects: SQLite 3.24 and PostgreSQL 9.5 have ON CONFLICT ... DO UPDATE.
+TOUCH_SQL = (
+    "INSERT INTO meta (key, value) VALUES ('last_write', ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 def voter_hash(salt: bytes, user_id: int) -> bytes:

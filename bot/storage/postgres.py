@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import Opened, Writer, describe, display, voter_hash
+from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, display, voter_hash
 from bot.storage.model import EntryFeedback, Stats
 from bot.storage.voter_key import VoterKeySource
 
@@ -159,6 +159,10 @@ class _Writer:
         )
         return True
 
+    def touch(self, at: float) -> bool:
+        self._db.execute(TOUCH_SQL.replace("?", "%s"), (repr(at),))
+        return True
+
 
 def _read_only_session(connection: psycopg.Connection[Row]) -> None:
     connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -184,22 +188,32 @@ class PostgresDatabase:
         with self._pool.connection() as db:
             return _Writer(db, self._salt).upsert_vote(entry_id, user_id, helpful, voted_at)
 
-    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
-        """One transaction for the batch; if it fails, each write again in its own.
+    def touch(self, at: float) -> bool:
+        with self._pool.connection() as db:
+            return _Writer(db, self._salt).touch(at)
 
-        A savepoint per write would cost a round trip each. Instead a batch that fails (a bad
-        row, a connection the server dropped) has kept nothing, and is written again one
-        transaction per write on a connection the pool has checked: the bad row fails alone,
-        and a dropped connection costs one retry. (A connection lost during COMMIT itself
-        leaves it unknown whether the batch was kept; its questions may then be logged twice.
-        Votes replace themselves, so they never count twice.)
+    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        """One transaction for the batch; a failed batch has kept nothing, and then:
+
+        a connection the server dropped is retried once, on a connection the pool has checked;
+        a bad row (a failed check) makes each write run again in its own transaction, so that
+        it fails alone (a savepoint per write would cost a round trip each); no server at all
+        fails the batch. (A connection lost during COMMIT itself leaves it unknown whether the
+        batch was kept; its questions may then be logged twice. Votes replace themselves.)
         """
         try:
-            with self._pool.connection() as db, db.transaction():
-                writer = _Writer(db, self._salt)
-                return [write(writer) for write in writes]
+            return self._write_together(writes)
+        except PoolTimeout:
+            raise  # no server to be had: nothing to retry on
+        except psycopg.OperationalError:
+            return self._write_together(writes)  # the connection dropped: once more
         except psycopg.Error:
-            return [self._write_alone(write) for write in writes]
+            return [self._write_alone(write) for write in writes]  # a bad row among them
+
+    def _write_together(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        with self._pool.connection() as db, db.transaction():
+            writer = _Writer(db, self._salt)
+            return [write(writer) for write in writes]
 
     def _write_alone(self, write: Callable[[Writer], object]) -> object:
         try:

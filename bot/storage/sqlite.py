@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import Opened, Writer, describe, voter_hash
+from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, voter_hash
 from bot.storage.model import EntryFeedback, Stats
 from bot.storage.voter_key import VoterKeySource
 
@@ -203,6 +203,10 @@ class SqliteDatabase:
             " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
             (entry_id, voter, int(helpful), voted_at),
         )
+        return True
+
+    def touch(self, at: float) -> bool:
+        self._connection.execute(TOUCH_SQL, (repr(at),))
         return True
 
     def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:

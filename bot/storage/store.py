@@ -109,12 +109,36 @@ class Store:
         self._closed = False
         self._opened = Opened(None, False, "the store is not open")
         self._last_write_ok = True
+        self._last_written: datetime | None = None  # when the database last accepted a write
+        self._last_failure = ""
         self._errors = _ThrottledLog(clock)
 
     @property
     def healthy(self) -> bool:
         """True while questions and votes are being stored."""
         return not self._closed and self._opened.writable and self._last_write_ok
+
+    def storage_health(self, within: timedelta) -> tuple[bool, str]:
+        """Whether the database accepted a write ``within`` the last while, and in words.
+
+        ``healthy`` says the last write worked; this also catches a database that is gone
+        while nothing is written, given a write as often as ``within`` (``probe()``).
+        """
+        unavailable = self._unavailable(writing=True)
+        if unavailable:
+            return False, f"not recording questions or votes: {unavailable}"
+        if self._last_written is None:
+            return False, "no write accepted yet"
+        age = (self._clock() - self._last_written).total_seconds()
+        if not self._last_write_ok or age > within.total_seconds():
+            why = f" (last failure: {self._last_failure})" if self._last_failure else ""
+            return False, f"no write accepted for {age:.0f} s{why}"
+        return True, f"last write accepted {age:.0f} s ago"
+
+    async def probe(self) -> bool:
+        """One small write (the time, in meta), so that health reflects a database at rest."""
+        at = self._epoch(self._clock())
+        return await self._write("storage probe", lambda db: db.touch(at), False, batched=True)
 
     async def open(self) -> None:
         if self._executor is not None or self._closed:
@@ -263,9 +287,11 @@ class Store:
                 result = await self._run(functools.partial(work, database))
         except failures as exc:
             self._last_write_ok = False
-            self._errors.log(logging.ERROR, f"{what} not recorded: {describe(exc)}")
+            self._last_failure = f"{what} not recorded: {describe(exc)}"
+            self._errors.log(logging.ERROR, self._last_failure)
             return failed
         self._last_write_ok = True
+        self._last_written = self._clock()
         return result
 
     async def _read(self, what: str, work: Callable[[Database], T]) -> T:

@@ -747,3 +747,22 @@ async def test_close_commits_the_writes_already_accepted(store: Store, target: T
     await store.close()
     assert all([await write for write in writes])
     assert query(target, "SELECT count(*) FROM questions") == [(50,)]
+
+
+# Health
+
+
+async def test_storage_is_healthy_only_while_a_write_was_accepted_lately(
+    store: Store, clock: Clock
+) -> None:
+    within = timedelta(seconds=30)
+    assert store.storage_health(within) == (False, "no write accepted yet")
+    assert await store.probe()
+    assert store.storage_health(within) == (True, "last write accepted 0 s ago")
+    clock.advance(seconds=31)
+    assert store.storage_health(within) == (False, "no write accepted for 31 s")
+    assert await ask(store, "a question is a write too")
+    assert store.storage_health(within)[0]
+    await store.close()
+    ok, why = store.storage_health(within)
+    assert (ok, why) == (False, "not recording questions or votes: the store is closed")
