@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import backup as backup_command
 from bot import health, reporting
 from bot.storage.backend import Target, parse_target
 from knowledge import cli as knowledge_cli
@@ -172,6 +173,29 @@ def build_parser(
             limit=args.limit,
             as_csv=args.csv,
             as_json=args.json,
+        )
+    )
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy the bot's SQLite database to PATH, consistently, while the bot runs",
+        description=(
+            "Copy the bot's SQLite database to a new file with SQLite's online backup API: one "
+            "consistent moment, WAL included, while the bot keeps writing. For PostgreSQL it "
+            "prints the pg_dump command to use instead (exit 1)."
+        ),
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the new file (must not exist)")
+    backup.add_argument(
+        "--database",
+        type=_database_option,
+        default=None,
+        metavar="PATH|URL",
+        help="the database to copy (default: the one the bot uses)",
+    )
+    backup.set_defaults(
+        handler=lambda args: backup_command.run_backup(
+            args.database or default_database(), args.path
         )
     )
 
