@@ -199,6 +199,24 @@ def build_parser(
         )
     )
 
+    move = commands.add_parser(
+        "migrate-store",
+        help="copy an SQLite database's questions and votes into PostgreSQL (idempotent)",
+        description=(
+            "Copy the questions and votes of an SQLite database into a PostgreSQL database, "
+            "creating its tables if it is empty. Running it again copies nothing twice."
+        ),
+    )
+    move.add_argument(
+        "--from", dest="source", type=_database_option, required=True, metavar="PATH",
+        help="the SQLite database file",
+    )  # fmt: skip
+    move.add_argument(
+        "--to", dest="target", type=_database_option, required=True, metavar="URL",
+        help="the postgresql:// URL of the database to copy into",
+    )  # fmt: skip
+    move.set_defaults(handler=_migrate_store)
+
     check_health = commands.add_parser(
         "health",
         help="say whether the running bot is healthy, from its heartbeat file",
@@ -272,6 +290,13 @@ def _positive_seconds(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
+
+
+def _migrate_store(args: argparse.Namespace) -> int:
+    # Imported only when run: it loads the PostgreSQL driver, which `faqbot ask` never needs.
+    from bot import migrate_store
+
+    return migrate_store.run_migrate_store(args.source, args.target)
 
 
 def _lazy(name: str):  # type: ignore[no-untyped-def]
