@@ -114,10 +114,10 @@ def _prepare(connection: sqlite3.Connection, keys: VoterKeySource) -> bytes:
 
 def _check_writable(connection: sqlite3.Connection) -> None:
     """Raise if writes will fail, so a read-only file is found at open, not at every write."""
-    # BEGIN IMMEDIATE alone succeeds on a read-only connection; a no-op UPDATE does not.
+    # BEGIN IMMEDIATE alone succeeds on a read-only connection; a write (rolled back) does not.
     connection.execute("BEGIN IMMEDIATE")
     try:
-        connection.execute("UPDATE meta SET value = value WHERE key = ?", (schema.SALT_KEY,))
+        connection.execute(TOUCH_SQL, ("",))
     finally:
         connection.execute("ROLLBACK")
 
