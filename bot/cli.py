@@ -11,8 +11,11 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from bot import backup as backup_command
 from bot import health, reporting
+from bot.storage.backend import Target, parse_target
 from knowledge import cli as knowledge_cli
 from knowledge.loader import SHIPPED_FAQ_DIR
 
@@ -20,24 +23,26 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def _setting(name: str) -> Path:
+def _setting(name: str) -> Any:
     """One path setting, for commands that need no more; bad settings are one line, exit 2."""
     from bot.config import ConfigError, load_settings
 
     try:
-        value: Path = getattr(load_settings(), name)
+        value = getattr(load_settings(), name)
     except ConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     return value
 
 
-def _database() -> Path:
-    return _setting("database")
+def _database() -> Target:
+    value: Target = _setting("database")
+    return value
 
 
 def _health_file() -> Path:
-    return _setting("health_file")
+    value: Path = _setting("health_file")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser(
     *,
     default_faq_dir: Path = SHIPPED_FAQ_DIR,
-    default_database: Callable[[], Path],
+    default_database: Callable[[], Target],
     default_health_file: Callable[[], Path],
 ) -> argparse.ArgumentParser:
     """The whole ``faqbot`` command line; each command's handler is in the module doing it.
@@ -156,13 +161,17 @@ def build_parser(
     report.add_argument(
         "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
     )
-    report.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    layout = report.add_mutually_exclusive_group()
+    layout.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
+    layout.add_argument(
+        "--json", action="store_true", help="write one JSON object instead of text (below)"
+    )
     report.add_argument(
         "--database",
-        type=Path,
+        type=_database_option,
         default=None,
-        metavar="PATH",
-        help="the bot's database file (default: the one the bot uses)",
+        metavar="PATH|URL",
+        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
     )
     report.add_argument(
         "--limit",
@@ -177,8 +186,50 @@ def build_parser(
             days=args.days,
             limit=args.limit,
             as_csv=args.csv,
+            as_json=args.json,
         )
     )
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy the bot's SQLite database to PATH, consistently, while the bot runs",
+        description=(
+            "Copy the bot's SQLite database to a new file with SQLite's online backup API: one "
+            "consistent moment, WAL included, while the bot keeps writing. For PostgreSQL it "
+            "prints the pg_dump command to use instead (exit 1)."
+        ),
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the new file (must not exist)")
+    backup.add_argument(
+        "--database",
+        type=_database_option,
+        default=None,
+        metavar="PATH|URL",
+        help="the database to copy (default: the one the bot uses)",
+    )
+    backup.set_defaults(
+        handler=lambda args: backup_command.run_backup(
+            args.database or default_database(), args.path
+        )
+    )
+
+    move = commands.add_parser(
+        "migrate-store",
+        help="copy an SQLite database's questions and votes into PostgreSQL (idempotent)",
+        description=(
+            "Copy the questions and votes of an SQLite database into a PostgreSQL database, "
+            "creating its tables if it is empty. Running it again copies nothing twice."
+        ),
+    )
+    move.add_argument(
+        "--from", dest="source", type=_database_option, required=True, metavar="PATH",
+        help="the SQLite database file",
+    )  # fmt: skip
+    move.add_argument(
+        "--to", dest="target", type=_database_option, required=True, metavar="URL",
+        help="the postgresql:// URL of the database to copy into",
+    )  # fmt: skip
+    move.set_defaults(handler=_migrate_store)
 
     check_health = commands.add_parser(
         "health",
@@ -236,6 +287,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _database_option(text: str) -> Target:
+    try:
+        return parse_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"expected a file path or a postgresql:// URL ({error})"
+        ) from None
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -244,6 +304,13 @@ def _positive_seconds(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
+
+
+def _migrate_store(args: argparse.Namespace) -> int:
+    # Imported only when run: it loads the PostgreSQL driver, which `faqbot ask` never needs.
+    from bot import migrate_store
+
+    return migrate_store.run_migrate_store(args.source, args.target)
 
 
 # The Discord runner is imported only by the commands that need it: `faqbot ask` stays fast.

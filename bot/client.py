@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,10 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 COMMAND_HASH_FILE = "commands.sha256"
 SHUTDOWN_GRACE_SECONDS = 5.0
+# Storage is healthy while the database accepted a write in the last STORAGE_FRESH; the probe
+# writes often enough that an idle bot stays healthy, and a dead database shows within it.
+STORAGE_PROBE = timedelta(seconds=10)
+STORAGE_FRESH = timedelta(seconds=30)
 HTTP_CONNECTIONS = 32
 COMMAND_OUT_OF_DATE = (
     "This command is out of date; Discord shows the bot's current commands shortly. "
@@ -149,7 +154,12 @@ class FaqBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.knowledge = KnowledgeService(settings.faq_dir)
-        self.store = Store(settings.database, retention_days=settings.retention_days)
+        self.store = Store(
+            settings.database,
+            retention_days=settings.retention_days,
+            voter_key=settings.voter_key_bytes,
+            voter_key_file=settings.voter_key_path,
+        )
         self.cooldown = Cooldown(settings.ask_rate, settings.ask_per_seconds)
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)
@@ -174,6 +184,7 @@ class FaqBot(commands.AutoShardedBot):
             )
         )
         self._background.append(asyncio.create_task(self._purge_daily(), name="purge"))
+        self._background.append(asyncio.create_task(self._probe_storage(), name="storage-probe"))
         self._background.append(
             asyncio.create_task(self.heartbeat.run(self.health_status), name="heartbeat")
         )
@@ -181,10 +192,13 @@ class FaqBot(commands.AutoShardedBot):
     def health_status(self) -> HealthStatus:
         shards = self.shards.values()
         connected = self.is_ready() and bool(shards) and not any(s.is_closed() for s in shards)
+        storage_ok, storage = self.store.storage_health(STORAGE_FRESH)
         return HealthStatus(
             connected=connected,
             faq_version=self.knowledge.version,
             shards=tuple(sorted(self.shards)),
+            storage_ok=storage_ok,
+            storage=storage,
         )
 
     async def on_message(self, message: discord.Message, /) -> None:
@@ -227,6 +241,12 @@ class FaqBot(commands.AutoShardedBot):
         definitions = [command.to_dict(self.tree) for command in self.tree.get_commands()]
         canonical = json.dumps(definitions, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    async def _probe_storage(self) -> None:
+        """A write every STORAGE_PROBE, so health sees a dead database while nobody votes."""
+        while True:
+            await self.store.probe()
+            await asyncio.sleep(STORAGE_PROBE.total_seconds())
 
     async def _purge_daily(self) -> None:
         while True:

@@ -24,6 +24,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.backend import parse_target
+from bot.storage.voter_key import KEY_FILE_NAME, VoterKeyError, parse_key
 from knowledge import SHIPPED_FAQ_DIR
 from knowledge.problems import excerpt
 
@@ -55,6 +57,18 @@ def _shard_numbers(value: object) -> object:
     return value
 
 
+def _database_target(value: object) -> object:
+    """A path, or a postgresql:// URL kept as text (Path() would fold its "//")."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_target(value)
+    except ValueError as error:
+        raise ValueError(
+            f"{PREFIX}DATABASE must be a file path or a postgresql:// URL ({error})"
+        ) from None
+
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
@@ -77,7 +91,11 @@ class Settings(BaseSettings):
     )
 
     faq_dir: Path = Field(SHIPPED_FAQ_DIR, description="a directory")
-    database: Path = Field(Path("data/faqbot.sqlite3"), description="a file path")
+    database: Annotated[Path | str, BeforeValidator(_database_target)] = Field(
+        Path("data/faqbot.sqlite3"), description="a file path or a postgresql:// URL"
+    )
+    # Small state files: the command-sync hash. Beside an SQLite file unless set.
+    data_dir: Path | None = Field(None, description="a directory")
     dev_guild_id: int | None = Field(None, gt=0, description="a server id (a whole number)")
     log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
         "INFO", description=f"one of {', '.join(LOG_LEVELS)}"
@@ -106,6 +124,11 @@ class Settings(BaseSettings):
     shard_ids: (
         Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_shard_numbers)] | None
     ) = Field(None, description="shard numbers such as '0' or '0,1'")
+    # The key that hides voter ids, kept out of the database (bot/storage/voter_key.py).
+    voter_key: SecretStr | None = Field(
+        None, description="at least 64 hexadecimal digits (secrets.token_hex(32))"
+    )
+    voter_key_file: Path | None = Field(None, description="a file path")
     # Declared before `token`, whose validator reads it.
     token_file: Path | None = Field(
         None, validation_alias=TOKEN_FILE_VARIABLE, description="a readable file"
@@ -133,6 +156,17 @@ class Settings(BaseSettings):
                 ) from None
         return SecretStr(text.strip()) if text.strip() else None
 
+    @field_validator("voter_key")
+    @classmethod
+    def _hexadecimal_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                parse_key(key.get_secret_value())
+            except VoterKeyError as error:
+                # The key is never quoted back.
+                raise ValueError(f"{PREFIX}VOTER_KEY is malformed: {error}") from None
+        return key
+
     @model_validator(mode="after")
     def _shards_agree(self) -> Self:
         if self.shard_ids is not None and self.shard_count is None:
@@ -143,8 +177,20 @@ class Settings(BaseSettings):
 
     @property
     def state_dir(self) -> Path:
-        """Where the bot keeps small state files (the command-sync hash) beside its database."""
-        return self.database.parent
+        """Where the bot keeps small state files (the command-sync hash): FAQBOT_DATA_DIR, else
+        beside an SQLite database, else ./data (a PostgreSQL database has no directory)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        return self.database.parent if isinstance(self.database, Path) else Path("data")
+
+    @property
+    def voter_key_bytes(self) -> bytes | None:
+        return None if self.voter_key is None else parse_key(self.voter_key.get_secret_value())
+
+    @property
+    def voter_key_path(self) -> Path:
+        """FAQBOT_VOTER_KEY_FILE, else ``voter.key`` in the state directory."""
+        return self.voter_key_file or self.state_dir / KEY_FILE_NAME
 
 
 def variable(field: str) -> str:
@@ -190,5 +236,6 @@ def _describe(error: ErrorDetails) -> str:
     if field not in Settings.model_fields:
         return f"{location or 'settings'}: {error['msg']}"
     allowed = f"{variable(field)} must be {Settings.model_fields[field].description}"
-    # The token is never quoted back, not even in part.
-    return allowed if field == "token" else f"{allowed}, not {excerpt(error['input'])}"
+    # Secrets are never quoted back, not even in part.
+    secret = field in {"token", "voter_key"}
+    return allowed if secret else f"{allowed}, not {excerpt(error['input'])}"

@@ -43,6 +43,9 @@ class HealthStatus:
     connected: bool
     faq_version: str
     shards: tuple[int, ...] = ()
+    # Whether the database accepted a write lately, and in words (Store.storage_health).
+    storage_ok: bool = True
+    storage: str = ""
 
 
 class Heartbeat:
@@ -74,6 +77,8 @@ class Heartbeat:
             "faq_version": status.faq_version,
             "shards": list(status.shards),
             "pid": os.getpid(),
+            "storage_ok": status.storage_ok,
+            "storage": status.storage,
         }
         data = (json.dumps(payload, ensure_ascii=False) + "\n").encode()
         temporary: str | None = None
@@ -149,8 +154,15 @@ def check_health(
             f"gateway disconnected: the bot (pid {beat.pid}) is running but not connected "
             f"to Discord{shards}, heartbeat {age:.0f} s old"
         )
+    if not beat.storage_ok:
+        return False, (
+            f"storage failing: the bot (pid {beat.pid}) is connected but {beat.storage}{shards},"
+            f" heartbeat {age:.0f} s old"
+        )
+    storage = f", storage: {beat.storage}" if beat.storage else ""
     return True, (
-        f"healthy: gateway connected, FAQ {beat.faq_version}, heartbeat {age:.0f} s old{shards}"
+        f"healthy: gateway connected, FAQ {beat.faq_version}{storage}, heartbeat {age:.0f} s"
+        f" old{shards}"
     )
 
 
@@ -161,6 +173,8 @@ class _Beat:
     faq_version: str
     shards: tuple[int, ...]
     pid: int | None
+    storage_ok: bool
+    storage: str
 
 
 def _parse(text: str) -> _Beat:
@@ -188,7 +202,12 @@ def _parse(text: str) -> _Beat:
     pid = data.get("pid")
     if isinstance(pid, bool) or not isinstance(pid, int):
         pid = None
-    return _Beat(float(moment), connected, version, tuple(shards), pid)
+    # Absent from the heartbeats of earlier releases, which did not report storage.
+    storage_ok = data.get("storage_ok", True)
+    storage = data.get("storage", "")
+    if not isinstance(storage_ok, bool) or not isinstance(storage, str):
+        raise ValueError(f'"storage_ok" must be true or false, got {storage_ok!r}')
+    return _Beat(float(moment), connected, version, tuple(shards), pid, storage_ok, storage)
 
 
 def _one_line(exc: BaseException) -> str:

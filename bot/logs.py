@@ -43,3 +43,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # While a PostgreSQL server is down, psycopg_pool logs a WARNING for every reconnection
+    # attempt; the store's own line, at most once a minute, says the same.
+    pool = logging.getLogger("psycopg.pool")
+    pool.setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.ERROR)

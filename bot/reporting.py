@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.storage import Stats, StorageError, Store, UnansweredGroup, utcnow
+from bot.storage.backend import Target, is_postgres_url
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -35,14 +37,25 @@ so a spreadsheet or a script can read it whole and filter on the first column:
   unanswered  name: example question; value: times asked, similar questions included;
               detail: other phrasings, separated by " | "
 Questions in the CSV are complete; the text report shortens long ones.
+
+With --json the report is one JSON object on stdout:
+  since, days; questions, answered, suggested, not_covered (numbers of questions);
+  answer_rate, suggest_rate, not_covered_rate (shares of questions, 0 to 1);
+  votes_up, votes_down (helpful and not-helpful votes cast in the period, all entries);
+  top_entries: [{"id", "count"}], the ten entries most often the confident answer;
+  feedback: [{"id", "helpful", "not_helpful"}], entries with the most votes first;
+  unanswered: [{"question", "count", "variants"}], groups of similar unanswered questions,
+  most asked first (at most --limit of them).
 """
 
 
-def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
-    """``faqbot report``: the figures of the last ``days`` days, as text or CSV on stdout."""
+def run_report(
+    database: Target, *, days: int, limit: int, as_csv: bool, as_json: bool = False
+) -> int:
+    """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON."""
     # A store would create a missing file; a report on an empty new database would only hide
     # a mistyped path.
-    if not database.is_file():
+    if not is_postgres_url(database) and not Path(database).is_file():
         print(f"faqbot report: no database at {database}", file=sys.stderr)
         return EXIT_PROBLEMS
     since = utcnow() - timedelta(days=days)
@@ -51,7 +64,10 @@ def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
     except StorageError as exc:
         print(f"faqbot report: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    if as_csv:
+    if as_json:
+        json.dump(as_report_object(stats, groups, days=days), sys.stdout, ensure_ascii=False)
+        print()
+    elif as_csv:
         write_csv(sys.stdout, stats, groups, days=days)
     else:
         print(format_stats(stats, max_chars=None))
@@ -60,7 +76,9 @@ def run_report(database: Path, *, days: int, limit: int, as_csv: bool) -> int:
     return EXIT_OK
 
 
-async def _read(database: Path, since: datetime, limit: int) -> tuple[Stats, list[UnansweredGroup]]:
+async def _read(
+    database: Target, since: datetime, limit: int
+) -> tuple[Stats, list[UnansweredGroup]]:
     # Read-only: a report never changes the database of a bot that may be running.
     store = Store(database, read_only=True)
     await store.open()
@@ -68,6 +86,33 @@ async def _read(database: Path, since: datetime, limit: int) -> tuple[Stats, lis
         return await store.stats(since=since), await store.unanswered(since=since, limit=limit)
     finally:
         await store.close()
+
+
+def as_report_object(
+    stats: Stats, groups: list[UnansweredGroup], *, days: int
+) -> dict[str, object]:
+    """The figures as ``faqbot report --json`` prints them (keys in REPORT_EPILOG)."""
+    return {
+        "since": stats.since.isoformat(),
+        "days": days,
+        "questions": stats.questions,
+        "answered": stats.answered,
+        "suggested": stats.suggested,
+        "not_covered": stats.unanswered,
+        "answer_rate": stats.answer_rate,
+        "suggest_rate": stats.suggest_rate,
+        "not_covered_rate": stats.none_rate,
+        "votes_up": sum(f.helpful for f in stats.feedback),
+        "votes_down": sum(f.not_helpful for f in stats.feedback),
+        "top_entries": [{"id": entry, "count": count} for entry, count in stats.top_entries],
+        "feedback": [
+            {"id": f.entry_id, "helpful": f.helpful, "not_helpful": f.not_helpful}
+            for f in stats.feedback
+        ],
+        "unanswered": [
+            {"question": g.example, "count": g.count, "variants": list(g.variants)} for g in groups
+        ],
+    }
 
 
 def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days: int) -> None:

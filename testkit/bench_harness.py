@@ -178,15 +178,16 @@ def cycle(items: Sequence[str], count: int, start: int = 0) -> list[str]:
     return [items[(start + i) % len(items)] for i in range(count)]
 
 
-def settings_in(tmp: Path) -> Settings:
+def settings_in(tmp: Path, database: str | None = None) -> Settings:
     """The bot's settings as tests/support/bot_fixtures.py builds them: a temporary copy of the
-    shipped FAQ and a temporary database."""
+    shipped FAQ and a temporary database (or ``database``, a postgresql:// URL)."""
     faq_dir = tmp / "faq"
     shutil.copytree(SHIPPED_FAQ_DIR, faq_dir)
     return Settings(
         _env_file=None,  # the developer's .env (a dev guild id, say) must not steer the bench
         faq_dir=faq_dir,
-        database=tmp / "data" / "faqbot.sqlite3",
+        database=database or tmp / "data" / "faqbot.sqlite3",
+        data_dir=tmp / "data",
         health_file=tmp / "data" / "health.json",
         # One simulated user asks thousands of questions: no cooldown or burst refusals.
         ask_rate=1_000_000,

@@ -1,103 +1,161 @@
-"""The database layout and how a file of any earlier version is brought up to date.
+"""The database layout and how a database of any earlier version is brought up to date.
 
-A file's version is its ``PRAGMA user_version``; migration N takes a file from version N-1 to
-N. New files run the same migrations as old ones, so there is one definition of each table
-and the upgrade path is exercised every time a database is created.
+One history for both backends: migration N takes a database from version N-1 to N, in SQLite
+and in PostgreSQL alike, each step written in the words of each dialect where they differ
+(an SQLite rowid is a PostgreSQL identity column, a BLOB a BYTEA). New databases run the same
+migrations as old ones, so there is one definition of each table and the upgrade path is
+exercised every time a database is created. Where the version is kept is the backend's
+business (``SchemaConnection``): SQLite's ``PRAGMA user_version``, a one-row table in
+PostgreSQL.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import Literal
 
-Migration = Callable[[sqlite3.Connection], None]
+Dialect = Literal["sqlite", "postgresql"]
 
 SALT_KEY = "voter_salt"
 
 
 class SchemaError(Exception):
-    """The file is an SQLite database this code must not use or change."""
+    """The database is one this code must not use or change."""
 
 
-def _statements(*sql: str) -> Migration:
-    # Not executescript(): it commits any open transaction first, which would leave a file
-    # half-migrated if a later statement failed.
-    def run(connection: sqlite3.Connection) -> None:
-        for statement in sql:
-            connection.execute(statement)
+class SchemaConnection(ABC):
+    """What a migration needs from a connection, whichever the backend."""
 
-    return run
+    dialect: Dialect
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one statement; placeholders are ``?`` in either dialect."""
+
+    @abstractmethod
+    def fetch_value(self, sql: str, params: Sequence[object] = ()) -> object:
+        """The first column of the first row of ``sql``; None when there is no row."""
+
+    @abstractmethod
+    def has_table(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def version(self) -> int:
+        """The version the database is at; 0 for a new, empty one."""
+
+    @abstractmethod
+    def set_version(self, version: int) -> None: ...
+
+    @abstractmethod
+    def begin_exclusive(self) -> None:
+        """Start the migration's transaction, holding off every other migrating process."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    def choose(self, *, sqlite: str, postgresql: str) -> str:
+        return sqlite if self.dialect == "sqlite" else postgresql
 
 
-_question_log = _statements(
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+Migration = Callable[[SchemaConnection], None]
+
+
+def _question_log(db: SchemaConnection) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     # asked_at is unix seconds (UTC): range queries compare numbers, not formatted strings.
-    """CREATE TABLE questions (
-        id INTEGER PRIMARY KEY,
-        asked_at REAL NOT NULL,
-        question TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ('answer', 'suggest', 'none')),
-        entry_id TEXT,
-        score REAL NOT NULL,
-        guild_id INTEGER,
-        source TEXT NOT NULL CHECK (source IN ('slash', 'mention', 'chat'))
-    )""",
-    "CREATE INDEX questions_by_time ON questions (asked_at)",
-)
-
-
-def _feedback_votes(connection: sqlite3.Connection) -> None:
-    _statements(
-        # voter is HMAC-SHA256(salt, user id): one vote per user per entry without keeping
-        # the id. The primary key is what makes a second vote replace the first.
-        """CREATE TABLE votes (
-            entry_id TEXT NOT NULL,
-            voter BLOB NOT NULL,
-            helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
-            voted_at REAL NOT NULL,
-            PRIMARY KEY (entry_id, voter)
-        ) WITHOUT ROWID""",
-        "CREATE INDEX votes_by_time ON votes (voted_at)",
-    )(connection)
-    # A salt per file: a leaked file's hashes can't be matched against another file's, and
-    # Discord ids (about 2^60 of them, time-ordered) can't be hashed in bulk to reverse them
-    # without this file's secret.
-    connection.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)", (SALT_KEY, secrets.token_hex(32))
+    # SQLite's REAL is an 8-byte float; PostgreSQL's REAL is 4 bytes, too coarse for seconds.
+    db.execute(
+        db.choose(
+            sqlite="""CREATE TABLE questions (
+                id INTEGER PRIMARY KEY,
+                asked_at REAL NOT NULL,
+                question TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('answer', 'suggest', 'none')),
+                entry_id TEXT,
+                score REAL NOT NULL,
+                guild_id INTEGER,
+                source TEXT NOT NULL CHECK (source IN ('slash', 'mention', 'chat'))
+            )""",
+            postgresql="""CREATE TABLE questions (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                asked_at DOUBLE PRECISION NOT NULL,
+                question TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('answer', 'suggest', 'none')),
+                entry_id TEXT,
+                score DOUBLE PRECISION NOT NULL,
+                guild_id BIGINT,
+                source TEXT NOT NULL CHECK (source IN ('slash', 'mention', 'chat'))
+            )""",
+        )
     )
+    db.execute("CREATE INDEX questions_by_time ON questions (asked_at)")
 
 
-# Append only: a released migration never changes, or files already past it would differ
+def _feedback_votes(db: SchemaConnection) -> None:
+    # voter is HMAC-SHA256(salt, user id): one vote per user per entry without keeping the id.
+    # The primary key is what makes a second vote replace the first.
+    db.execute(
+        db.choose(
+            sqlite="""CREATE TABLE votes (
+                entry_id TEXT NOT NULL,
+                voter BLOB NOT NULL,
+                helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+                voted_at REAL NOT NULL,
+                PRIMARY KEY (entry_id, voter)
+            ) WITHOUT ROWID""",
+            postgresql="""CREATE TABLE votes (
+                entry_id TEXT NOT NULL,
+                voter BYTEA NOT NULL,
+                helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+                voted_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (entry_id, voter)
+            )""",
+        )
+    )
+    db.execute("CREATE INDEX votes_by_time ON votes (voted_at)")
+    # A salt per database: a leaked database's hashes can't be matched against another one's,
+    # and Discord ids (about 2^60 of them, time-ordered) can't be hashed in bulk to reverse
+    # them without this database's secret. (Moved out of the database by migration 3.)
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SALT_KEY, secrets.token_hex(32)))
+
+
+def _voter_key_out(db: SchemaConnection) -> None:
+    # The key beside the hashes let a copy of the database name every voter (hash each
+    # candidate id); it now lives outside (bot/storage/voter_key.py), which reads it from
+    # here before this runs, so that earlier votes keep their voters.
+    db.execute("DELETE FROM meta WHERE key = ?", (SALT_KEY,))
+
+
+# Append only: a released migration never changes, or databases already past it would differ
 # from new ones.
-MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes)
+MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes, _voter_key_out)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def user_version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(connection: sqlite3.Connection) -> None:
-    """Bring the file to SCHEMA_VERSION in one transaction: all missing migrations or none."""
-    if _checked_version(connection) == SCHEMA_VERSION:
+def migrate(db: SchemaConnection) -> None:
+    """Bring the database to SCHEMA_VERSION in one transaction: all missing migrations or none."""
+    if checked_version(db) == SCHEMA_VERSION:
         return
-    connection.execute("BEGIN IMMEDIATE")
+    db.begin_exclusive()
     try:
-        # Read again under the write lock: another process may have upgraded it meanwhile.
-        version = _checked_version(connection)
+        # Read again under the lock: another process may have upgraded it meanwhile.
+        version = checked_version(db)
         for migration in MIGRATIONS[version:]:
-            migration(connection)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
-        connection.execute("COMMIT")
+            migration(db)
+        db.set_version(SCHEMA_VERSION)
+        db.commit()
     except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+        db.rollback()
         raise
 
 
-def _checked_version(connection: sqlite3.Connection) -> int:
-    version = user_version(connection)
+def checked_version(db: SchemaConnection) -> int:
+    version = db.version()
     if version > SCHEMA_VERSION:
         raise SchemaError(
             f"schema version {version} is newer than this faqbot supports ({SCHEMA_VERSION})"
@@ -105,9 +163,9 @@ def _checked_version(connection: sqlite3.Connection) -> int:
     return version
 
 
-def require_current(connection: sqlite3.Connection) -> None:
-    """For read-only use, where an older file cannot be upgraded in place."""
-    version = _checked_version(connection)
+def require_current(db: SchemaConnection) -> None:
+    """For read-only use, where an older database cannot be upgraded in place."""
+    version = checked_version(db)
     if version != SCHEMA_VERSION:
         raise SchemaError(
             f"schema version {version} is older than this faqbot's ({SCHEMA_VERSION}) and "
@@ -115,19 +173,12 @@ def require_current(connection: sqlite3.Connection) -> None:
         )
 
 
-def voter_salt(connection: sqlite3.Connection) -> bytes:
-    row = connection.execute("SELECT value FROM meta WHERE key = ?", (SALT_KEY,)).fetchone()
-    if row is None:
-        # Making a new one would let every earlier voter vote again under a new hash.
-        raise SchemaError("the voter salt is missing from the meta table")
-    return bytes.fromhex(str(row[0]))
+def legacy_salt(db: SchemaConnection) -> bytes | None:
+    """The voter key a database from before migration 3 holds, to be moved out; else None.
 
-
-def check_writable(connection: sqlite3.Connection) -> None:
-    """Raise if writes will fail, so a read-only file is found at open, not at every write."""
-    # BEGIN IMMEDIATE alone succeeds on a read-only connection; a no-op UPDATE does not.
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        connection.execute("UPDATE meta SET value = value WHERE key = ?", (SALT_KEY,))
-    finally:
-        connection.execute("ROLLBACK")
+    A database that a newer faqbot wrote has none to give (and is refused by migrate()).
+    """
+    if not db.has_table("meta"):
+        return None
+    value = db.fetch_value("SELECT value FROM meta WHERE key = ?", (SALT_KEY,))
+    return None if value is None else bytes.fromhex(str(value))

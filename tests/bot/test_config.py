@@ -130,6 +130,53 @@ def test_a_dotenv_that_is_not_text_is_a_one_line_error() -> None:
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://bot:hunter2@db.internal:5432/faq", "postgres://bot@db/faq?sslmode=require"],
+)
+def test_a_postgresql_url_is_kept_whole_as_the_database(
+    environment: pytest.MonkeyPatch, url: str
+) -> None:
+    environment.setenv("FAQBOT_DATABASE", url)
+    settings = load_settings(dotenv=None)
+    assert settings.database == url
+    # A server has no directory to keep the command-sync hash beside it.
+    assert settings.state_dir == Path("data")
+    environment.setenv("FAQBOT_DATA_DIR", "/var/lib/faqbot")
+    assert load_settings(dotenv=None).state_dir == Path("/var/lib/faqbot")
+
+
+def test_the_voter_key_is_read_and_never_quoted_back(environment: pytest.MonkeyPatch) -> None:
+    key = "ab" * 32
+    environment.setenv("FAQBOT_VOTER_KEY", key)
+    settings = load_settings(dotenv=None)
+    assert settings.voter_key_bytes == bytes.fromhex(key)
+    assert key not in repr(settings)
+    environment.setenv("FAQBOT_VOTER_KEY", "hunter2-not-hex")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(dotenv=None)
+    assert str(raised.value).startswith("FAQBOT_VOTER_KEY is malformed: expected at least 64")
+    assert "hunter2" not in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_voter_key_file_defaults_to_the_state_directory(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    environment.setenv("FAQBOT_DATABASE", "/srv/faqbot/faqbot.sqlite3")
+    assert load_settings(dotenv=None).voter_key_path == Path("/srv/faqbot/voter.key")
+    environment.setenv("FAQBOT_VOTER_KEY_FILE", "/run/secrets/voter_key")
+    assert load_settings(dotenv=None).voter_key_path == Path("/run/secrets/voter_key")
+
+
+def test_a_bad_database_url_is_never_quoted_back(environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("FAQBOT_DATABASE", "postgresql://bot:hunter2@db/faq?nosuchoption=1")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(dotenv=None)
+    assert str(raised.value).startswith("FAQBOT_DATABASE must be")
+    assert "hunter2" not in str(raised.value)
+
+
 def test_an_invalid_value_is_quoted_back_only_in_part(environment: pytest.MonkeyPatch) -> None:
     pasted = "x" * 72
     environment.setenv("FAQBOT_DEV_GUILD_ID", pasted)
@@ -156,6 +203,14 @@ def test_an_invalid_value_is_quoted_back_only_in_part(environment: pytest.Monkey
             "FAQBOT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
         ),
         ({"FAQBOT_SHARD_IDS": "0"}, "FAQBOT_SHARD_IDS needs FAQBOT_SHARD_COUNT"),
+        (
+            {"FAQBOT_DATABASE": "mysql://bot:hunter2@db/faq"},
+            "FAQBOT_DATABASE must be a file path or a postgresql:// URL (got a mysql:// URL)",
+        ),
+        (
+            {"FAQBOT_DATABASE": "postgresql://bot:hunter2@db/faq?sslmode"},
+            "FAQBOT_DATABASE must be a file path or a postgresql:// URL (got a malformed",
+        ),
         ({"FAQBOT_SHARD_COUNT": "2", "FAQBOT_SHARD_IDS": "2"}, "between 0 and 1"),
     ],
 )

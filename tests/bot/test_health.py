@@ -52,10 +52,27 @@ def test_write_then_read_round_trip(tmp_path: Path) -> None:
         "faq_version": "abc123",
         "shards": [0, 2],
         "pid": os.getpid(),
+        "storage_ok": True,
+        "storage": "",
     }
     assert check_health(path, now=NOW + 3) == (
         True,
         "healthy: gateway connected, FAQ abc123, heartbeat 3 s old, shards 0,2",
+    )
+
+
+def test_storage_that_accepted_no_write_lately_is_unhealthy(tmp_path: Path) -> None:
+    path = tmp_path / "health.json"
+    failing = "no write accepted for 45 s (feedback vote not recorded: OperationalError: ...)"
+    beat(path, HealthStatus(True, "v1", storage_ok=False, storage=failing))
+    ok, line = check_health(path, now=NOW + 1)
+    assert not ok
+    assert line.startswith("storage failing: the bot (pid ")
+    assert failing in line
+    beat(path, HealthStatus(True, "v1", storage_ok=True, storage="last write 2 s ago"))
+    assert check_health(path, now=NOW + 1) == (
+        True,
+        "healthy: gateway connected, FAQ v1, storage: last write 2 s ago, heartbeat 1 s old",
     )
 
 

@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import csv
 import io
+import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,9 +22,10 @@ from bot.reporting import (
     format_unanswered,
 )
 from bot.storage import EntryFeedback, Stats, Store, UnansweredGroup
+from bot.storage.backend import Target
 
 
-def parser_for(default: Path) -> argparse.ArgumentParser:
+def parser_for(default: Target) -> argparse.ArgumentParser:
     """The faqbot parser, with ``default`` as the database the settings would name."""
 
     def unused() -> Path:
@@ -37,11 +40,11 @@ def run(parser: argparse.ArgumentParser, *argv: str) -> int:
     return result
 
 
-async def fill(path: Path) -> None:
+async def fill(path: Target) -> None:
     """Recent questions a day ago, and one 40 days ago that only a longer period includes."""
     now = datetime.now(UTC)
     moment = now - timedelta(days=1)
-    store = Store(path, clock=lambda: moment)
+    store = Store(path, clock=lambda: moment, voter_key=bytes(32))
     await store.open()
 
     async def ask(question: str, decision: str = "none", entry: str | None = None) -> None:
@@ -111,6 +114,50 @@ def test_csv_report(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     unanswered = [row for row in rows if row[0] == "unanswered"]
     assert unanswered[0][2:] == ["3", "tsubame dead??"]
     assert ["unanswered", 'a question, with "quotes"', "1", ""] in rows
+
+
+def test_json_report_is_one_object_with_the_documented_figures(
+    new_target: Callable[[], Target], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = new_target()
+    asyncio.run(fill(target))
+    assert run(parser_for(target), "--json", "--days", "30") == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    report = json.loads(out)
+    assert {key: report[key] for key in ("days", "questions", "answered", "suggested")} == {
+        "days": 30,
+        "questions": 8,
+        "answered": 3,
+        "suggested": 1,
+    }
+    assert (report["not_covered"], report["not_covered_rate"]) == (4, 0.5)
+    assert (report["votes_up"], report["votes_down"]) == (1, 1)
+    assert report["top_entries"] == [{"id": "asean", "count": 2}, {"id": "jpcert", "count": 1}]
+    assert report["feedback"] == [{"id": "asean", "helpful": 1, "not_helpful": 1}]
+    tsubame, quotes = report["unanswered"]
+    assert (tsubame["count"], tsubame["variants"]) == (3, ["tsubame dead??"])
+    assert quotes == {"question": 'a question, with "quotes"', "count": 1, "variants": []}
+    # The documented keys are all there, and only those (README, faqbot report --help).
+    assert set(report) == {
+        "since", "days", "questions", "answered", "suggested", "not_covered", "answer_rate",
+        "suggest_rate", "not_covered_rate", "votes_up", "votes_down", "top_entries",
+        "feedback", "unanswered",
+    }  # fmt: skip
+
+
+def test_help_documents_every_json_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parser_for(tmp_path / "x.db").parse_args(["report", "--help"])
+    help_text = capsys.readouterr().out
+    for key in ("not_covered", "votes_up", "votes_down", "top_entries", "unanswered"):
+        assert key in help_text.split("--json the report", 1)[1]
+
+
+def test_csv_and_json_together_are_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as raised:
+        parser_for(tmp_path / "x.db").parse_args(["report", "--csv", "--json"])
+    assert raised.value.code == 2
 
 
 def test_missing_database_exits_1_without_creating_it(

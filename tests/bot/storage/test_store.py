@@ -1,4 +1,6 @@
-"""The store against real SQLite files: what it keeps, what it forgets, and how it fails."""
+"""The store against a real SQLite file and a real PostgreSQL server: what it keeps, what it
+forgets, and how it fails. Every test that is not about one backend's own machinery (SQLite's
+file, its lock, its pragmas) runs on both, through the ``target`` fixture."""
 
 # ruff: noqa: ASYNC240 -- tests prepare and inspect files directly; blocking their loop is harmless
 
@@ -13,19 +15,24 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
-from bot.storage.database import retry_while_busy
+from bot.storage.backend import Target
+from bot.storage.postgres import PURGE_LOCK
+from bot.storage.sqlite import retry_while_busy
 
 ROOT = Path(__file__).resolve().parents[3]
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 USER = 987654321098765432
+# The voter key as FAQBOT_VOTER_KEY gives it; a PostgreSQL store must be given one.
+KEY = bytes(range(32))
 OTHER_USER = 123456789012345678
 
 
@@ -47,12 +54,26 @@ def clock() -> Clock:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """For the tests of SQLite's own machinery: its file, its lock, its pragmas."""
     return tmp_path / "state" / "nested" / "faqbot.db"
 
 
 @pytest.fixture
-async def store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
+async def sqlite_store(db_path: Path, clock: Clock) -> AsyncIterator[Store]:
     store = Store(db_path, clock=clock)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def target(new_target: Callable[[], Target]) -> Target:
+    return new_target()
+
+
+@pytest.fixture
+async def store(target: Target, clock: Clock) -> AsyncIterator[Store]:
+    store = Store(target, voter_key=KEY, clock=clock)
     await store.open()
     yield store
     await store.close()
@@ -76,11 +97,61 @@ async def ask(
     )
 
 
-def query(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
+def query(target: Target, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql``, read straight from the database, not through the store."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            return [tuple(row) for row in server.execute(sql).fetchall()]
+    with sqlite3.connect(target) as connection:
         rows: list[tuple[object, ...]] = connection.execute(sql).fetchall()
     connection.close()
     return rows
+
+
+def execute_many(target: Target, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """``sql`` (with ``?`` placeholders) for each row, in one transaction, behind the store."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            server.cursor().executemany(sql.replace("?", "%s"), rows)
+        return
+    with sqlite3.connect(target) as connection:
+        connection.executemany(sql, rows)
+    connection.close()
+
+
+def schema_version(target: Target) -> int:
+    if isinstance(target, str):
+        [(version,)] = query(target, "SELECT version FROM schema_version")
+    else:
+        [(version,)] = query(target, "PRAGMA user_version")
+    assert isinstance(version, int)
+    return version
+
+
+def set_schema_version(target: Target, version: int) -> None:
+    """Mark a new database as written by a faqbot of schema ``version``."""
+    if isinstance(target, str):
+        with psycopg.connect(target) as server:
+            server.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            server.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+        return
+    target.parent.mkdir(parents=True)
+    with sqlite3.connect(target) as connection:
+        connection.execute(f"PRAGMA user_version = {version:d}")
+    connection.close()
+
+
+def everything_stored(target: Target) -> bytes:
+    """All that the database holds, as bytes: the SQLite files, or every row as text."""
+    if isinstance(target, Path):
+        return b"".join(p.read_bytes() for p in target.parent.iterdir() if p.is_file())
+    tables = [
+        t for (t,) in query(target, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    ]
+    assert {"meta", "questions", "votes"} <= set(tables)
+    return b"".join(
+        str(row).encode() for table in tables for row in query(target, f"SELECT * FROM {table}")
+    )
 
 
 def storage_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
@@ -90,19 +161,26 @@ def storage_records(caplog: pytest.LogCaptureFixture, text: str) -> list[logging
 # Creation and migration
 
 
-async def test_new_file_is_created_with_parents_at_the_current_version(
-    store: Store, db_path: Path
+async def test_a_new_database_is_created_at_the_current_version(
+    store: Store, target: Target
 ) -> None:
     assert store.healthy
     assert await store.integrity_ok()
     await store.close()
-    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert schema_version(target) == SCHEMA_VERSION
+    assert query(target, "SELECT count(*) FROM questions") == [(0,)]
+    assert query(target, "SELECT count(*) FROM votes") == [(0,)]
+    # The voter key is kept outside the database (test_voter_key.py).
+    assert query(target, "SELECT count(*) FROM meta WHERE key = 'voter_salt'") == [(0,)]
+
+
+async def test_a_new_file_is_created_with_its_parents_in_wal_mode(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    assert sqlite_store.healthy
+    await sqlite_store.close()
+    assert db_path.is_file()
     assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
-    tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master")}
-    assert {"meta", "questions", "votes"} <= tables
-    [(salt,)] = query(db_path, "SELECT value FROM meta WHERE key = 'voter_salt'")
-    assert isinstance(salt, str)
-    assert len(bytes.fromhex(salt)) == 32
 
 
 async def test_version_1_file_is_upgraded_and_keeps_its_questions(
@@ -146,20 +224,22 @@ async def test_version_1_file_is_upgraded_and_keeps_its_questions(
     assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
 
 
-async def test_file_from_a_newer_faqbot_is_left_untouched(db_path: Path, clock: Clock) -> None:
-    db_path.parent.mkdir(parents=True)
-    with sqlite3.connect(db_path) as connection:
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    connection.close()
+async def test_a_database_from_a_newer_faqbot_is_left_untouched(
+    target: Target, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_schema_version(target, SCHEMA_VERSION + 1)
 
-    store = Store(db_path, clock=clock)
+    store = Store(target, voter_key=KEY, clock=clock)
     await store.open()
     assert not store.healthy
     assert not await ask(store, "anything")
     with pytest.raises(StorageError, match="newer than this faqbot supports"):
         await store.stats(since=START)
     await store.close()
-    assert query(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    assert schema_version(target) == SCHEMA_VERSION + 1
+    [refused] = storage_records(caplog, "not recording questions or votes")
+    assert f"schema version {SCHEMA_VERSION + 1} is newer" in refused.getMessage()
+    assert "\n" not in refused.getMessage()
 
 
 # The question log
@@ -198,10 +278,10 @@ async def test_top_entries_are_the_ten_most_answered(store: Store) -> None:
     assert stats.top_entries == [(f"entry-{n:02d}", n + 1) for n in range(11, 1, -1)]
 
 
-async def test_question_text_is_capped_at_500_characters(store: Store, db_path: Path) -> None:
+async def test_question_text_is_capped_at_500_characters(store: Store, target: Target) -> None:
     assert await ask(store, "x" * 10_000)
     await store.close()
-    assert query(db_path, "SELECT length(question) FROM questions") == [(500,)]
+    assert query(target, "SELECT length(question) FROM questions") == [(500,)]
 
 
 async def test_concurrent_writes_are_all_stored(store: Store) -> None:
@@ -211,9 +291,9 @@ async def test_concurrent_writes_are_all_stored(store: Store) -> None:
 
 
 async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
-    db_path: Path, clock: Clock
+    target: Target, clock: Clock
 ) -> None:
-    store = Store(db_path, retention_days=90, clock=clock)
+    store = Store(target, voter_key=KEY, retention_days=90, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
@@ -231,14 +311,14 @@ async def test_retention_purge_deletes_only_expired_questions_and_keeps_votes(
     await store.close()
 
 
-async def test_a_retention_of_zero_days_keeps_every_question(db_path: Path, clock: Clock) -> None:
-    store = Store(db_path, retention_days=0, clock=clock)
+async def test_a_retention_of_zero_days_keeps_every_question(target: Target, clock: Clock) -> None:
+    store = Store(target, voter_key=KEY, retention_days=0, clock=clock)
     await store.open()
     await ask(store, "asked on day 0")
     clock.advance(days=10 * 365)
 
     assert await store.purge_expired() == 0
-    assert query(db_path, "SELECT question FROM questions") == [("asked on day 0",)]
+    assert query(target, "SELECT question FROM questions") == [("asked on day 0",)]
     await store.close()
 
 
@@ -246,7 +326,7 @@ async def test_a_retention_of_zero_days_keeps_every_question(db_path: Path, cloc
 
 
 async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
-    store: Store, db_path: Path
+    store: Store, target: Target
 ) -> None:
     assert await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
     assert await store.record_vote(entry_id="asean", user_id=USER, helpful=False)
@@ -257,22 +337,22 @@ async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
     assert stats.feedback == [EntryFeedback("asean", 1, 1), EntryFeedback("jpcert", 1, 0)]
 
     await store.close()
-    assert query(db_path, "SELECT count(*) FROM votes") == [(3,)]
-    stored = b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.is_file())
+    assert query(target, "SELECT count(*) FROM votes") == [(3,)]
+    stored = everything_stored(target)
     assert str(USER).encode() not in stored
     assert str(OTHER_USER).encode() not in stored
 
 
-async def test_the_same_user_hashes_differently_in_two_databases(
-    tmp_path: Path, clock: Clock
+async def test_the_same_user_hashes_differently_under_two_generated_keys(
+    new_target: Callable[[], Target], clock: Clock, tmp_path: Path
 ) -> None:
     voters = []
-    for name in ("one.db", "two.db"):
-        store = Store(tmp_path / name, clock=clock)
+    for n, target in enumerate((new_target(), new_target())):
+        store = Store(target, clock=clock, voter_key_file=tmp_path / f"keys-{n}" / "voter.key")
         await store.open()
         await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
         await store.close()
-        voters += query(tmp_path / name, "SELECT voter FROM votes")
+        voters += query(target, "SELECT voter FROM votes")
     assert len(voters) == 2
     assert voters[0] != voters[1]
 
@@ -312,19 +392,18 @@ async def test_unanswered_period_limit_and_suggestions(store: Store, clock: Cloc
 
 
 async def test_unanswered_reads_at_most_the_5000_most_recent(
-    store: Store, db_path: Path, clock: Clock
+    store: Store, target: Target, clock: Clock
 ) -> None:
     await ask(store, "the oldest question")
     await store.close()
-    with sqlite3.connect(db_path) as connection:
-        connection.executemany(
-            "INSERT INTO questions (asked_at, question, decision, score, source)"
-            " VALUES (?, 'is tsubame dead', 'none', 0, 'chat')",
-            [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
-        )
-    connection.close()
+    execute_many(
+        target,
+        "INSERT INTO questions (asked_at, question, decision, score, source)"
+        " VALUES (?, 'is tsubame dead', 'none', 0, 'chat')",
+        [((START + timedelta(seconds=n + 1)).timestamp(),) for n in range(5000)],
+    )
 
-    reopened = Store(db_path, clock=clock)
+    reopened = Store(target, voter_key=KEY, clock=clock)
     await reopened.open()
     groups = await reopened.unanswered(since=START)
     await reopened.close()
@@ -335,17 +414,17 @@ async def test_unanswered_reads_at_most_the_5000_most_recent(
 
 
 async def test_read_only_database_drops_writes_and_logs_once_a_minute(
-    db_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+    target: Target, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Opening with SQLite's mode=ro stands in for an unwritable file, which chmod cannot
-    # produce when the tests run as root.
-    writable = Store(db_path, clock=clock)
+    # Opening with SQLite's mode=ro (a read-only session in PostgreSQL) stands in for an
+    # unwritable database, which chmod cannot produce when the tests run as root.
+    writable = Store(target, voter_key=KEY, clock=clock)
     await writable.open()
     await ask(writable, "stored before")
     await writable.close()
 
     caplog.set_level(logging.INFO, logger="bot.storage")
-    store = Store(db_path, clock=clock, read_only=True)
+    store = Store(target, clock=clock, read_only=True)
     await store.open()
     assert not store.healthy
     assert [await ask(store, f"dropped {n}") for n in range(3)] == [False] * 3
@@ -361,7 +440,7 @@ async def test_read_only_database_drops_writes_and_logs_once_a_minute(
 
     assert (await store.stats(since=START)).questions == 1
     await store.close()
-    assert query(db_path, "SELECT count(*) FROM questions") == [(1,)]
+    assert query(target, "SELECT count(*) FROM questions") == [(1,)]
 
 
 @pytest.mark.skipif(
@@ -406,7 +485,9 @@ async def test_failed_write_returns_false_and_the_next_good_one_recovers(
 ) -> None:
     assert not await ask(store, "a question", decision="maybe")
     assert not store.healthy
-    assert storage_records(caplog, "CHECK constraint failed")
+    [failed] = storage_records(caplog, "question log not recorded")
+    # SQLite says "CHECK constraint failed", PostgreSQL "violates check constraint".
+    assert "check constraint" in failed.getMessage().lower()
     assert await ask(store, "a question")
     assert store.healthy
 
@@ -425,15 +506,18 @@ async def test_calls_after_close_do_not_raise(store: Store) -> None:
         await store.stats(since=START)
 
 
-async def test_calls_before_open_do_not_raise(db_path: Path) -> None:
-    store = Store(db_path)
+async def test_calls_before_open_do_not_raise(target: Target) -> None:
+    store = Store(target, voter_key=KEY)
     assert not store.healthy
     assert not await ask(store, "too early")
     await store.close()
-    assert not db_path.exists()
+    if isinstance(target, Path):
+        assert not target.exists()
+    else:
+        assert query(target, "SELECT to_regclass('questions')") == [(None,)]
 
 
-def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
+def test_acknowledged_writes_survive_sigkill(target: Target) -> None:
     script = textwrap.dedent(
         """
         import asyncio, os, signal, sys
@@ -441,7 +525,7 @@ def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
         from bot.storage import Store
 
         async def main() -> None:
-            store = Store(Path(sys.argv[1]))
+            store = Store(sys.argv[1], voter_key=bytes(32))
             await store.open()
             for n in range(50):
                 assert await store.record_question(
@@ -455,18 +539,18 @@ def test_acknowledged_writes_survive_sigkill(db_path: Path) -> None:
         """
     )
     run = subprocess.run(
-        [sys.executable, "-c", script, str(db_path)], cwd=ROOT, capture_output=True, check=False
+        [sys.executable, "-c", script, str(target)], cwd=ROOT, capture_output=True, check=False
     )
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
-    assert query(db_path, "SELECT count(*) FROM questions") == [(50,)]
-    assert query(db_path, "SELECT count(*) FROM votes") == [(1,)]
+    assert query(target, "SELECT count(*) FROM questions") == [(50,)]
+    assert query(target, "SELECT count(*) FROM votes") == [(1,)]
 
 
-def _open_after(barrier: Any, path: Path, results: Any) -> None:
-    """In a child process: open a store on ``path`` with the others, then write to it."""
+def _open_after(barrier: Any, target: Target, results: Any) -> None:
+    """In a child process: open a store on ``target`` with the others, then write to it."""
 
     async def main() -> tuple[bool, bool]:
-        store = Store(path)
+        store = Store(target, voter_key=KEY)
         barrier.wait()
         await store.open()
         try:
@@ -481,15 +565,18 @@ def _open_after(barrier: Any, path: Path, results: Any) -> None:
 @pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to be quick"
 )
-def test_two_processes_creating_a_new_database_at_once_both_store(tmp_path: Path) -> None:
+def test_two_processes_creating_a_new_database_at_once_both_store(
+    new_target: Callable[[], Target],
+) -> None:
     # Switching a new file to WAL takes a lock without waiting on the busy timeout, so one of
     # two processes opening a fresh file at the same moment used to find it "locked" (in about
-    # one trial in ten) and run without storage for its whole life.
+    # one trial in ten) and run without storage for its whole life. In PostgreSQL the two
+    # migrate under one advisory lock: the second finds the tables made by the first.
     context = multiprocessing.get_context("fork")
     trials, processes = 50, 2
     outcomes: list[tuple[bool, bool]] = []
-    for trial in range(trials):
-        path = tmp_path / f"trial-{trial}" / "faqbot.sqlite3"
+    for _trial in range(trials):
+        path = new_target()
         barrier, results = context.Barrier(processes), context.Queue()
         children = [
             context.Process(target=_open_after, args=(barrier, path, results))
@@ -537,3 +624,145 @@ def test_a_lock_is_waited_for_up_to_the_busy_timeout_and_other_errors_are_not(
         retry_while_busy(broken, within=1.0, clock=lambda: now[0], sleep=sleep)
     assert len(attempts) == 1
     waiter.close()
+
+
+# Many processes on one database
+
+
+def _write_as_shard(barrier: Any, target: Target, shard: int, results: Any) -> None:
+    """In a child process: a shard's store writing questions and votes all at once."""
+
+    async def main() -> tuple[int, int]:
+        store = Store(target, voter_key=KEY)
+        await store.open()
+        barrier.wait()
+        try:
+            questions = await asyncio.gather(
+                *(ask(store, f"shard {shard} question {n}") for n in range(150))
+            )
+            voters = range(shard * 1000, shard * 1000 + 60)
+            votes = await asyncio.gather(
+                *(store.record_vote(entry_id="asean", user_id=v, helpful=True) for v in voters)
+            )
+            return sum(questions), sum(votes)
+        finally:
+            await store.close()
+
+    results.put((shard, asyncio.run(main())))
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to be quick"
+)
+def test_two_shard_processes_writing_at_once_keep_every_acknowledged_row(
+    target: Target,
+) -> None:
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(2), context.Queue()
+    children = [
+        context.Process(target=_write_as_shard, args=(barrier, target, shard, results))
+        for shard in (0, 1)
+    ]
+    for child in children:
+        child.start()
+    acknowledged = dict(results.get(timeout=60) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    assert acknowledged == {0: (150, 60), 1: (150, 60)}
+    for shard in (0, 1):
+        [(count,)] = query(
+            target, f"SELECT count(*) FROM questions WHERE question LIKE 'shard {shard} %'"
+        )
+        assert count == 150
+    assert query(target, "SELECT count(*) FROM votes") == [(120,)]
+
+
+async def test_the_postgresql_retention_purge_runs_in_one_process_at_a_time(
+    postgres_url: str, clock: Clock
+) -> None:
+    target = postgres_url
+    store = Store(target, voter_key=KEY, retention_days=1, clock=clock)
+    await store.open()
+    await ask(store, "expired by the time of the purge")
+    clock.advance(days=2)
+    # Another shard, somewhere, is purging: it holds the purge lock in its transaction.
+    with psycopg.connect(target) as other, other.transaction():
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (PURGE_LOCK,))
+        assert await store.purge_expired() == 0
+        assert store.healthy
+    assert await store.purge_expired() == 1
+    await store.close()
+
+
+# Batched writes (bot/storage/batching.py)
+
+
+async def test_concurrent_writes_share_transactions_on_postgresql(
+    postgres_url: str, clock: Clock
+) -> None:
+    store = Store(postgres_url, voter_key=KEY, clock=clock)
+    await store.open()
+    assert all(await asyncio.gather(*(ask(store, f"question {n}") for n in range(300))))
+    await store.close()
+    # xmin is the transaction that wrote each row: far fewer transactions than rows.
+    [(transactions,)] = query(postgres_url, "SELECT count(DISTINCT xmin::text) FROM questions")
+    assert isinstance(transactions, int)
+    assert transactions <= 300 // 10
+
+
+async def test_a_bad_row_in_a_batch_fails_alone(store: Store, target: Target) -> None:
+    outcomes = await asyncio.gather(
+        *(ask(store, f"good {n}") for n in range(10)),
+        ask(store, "bad", decision="maybe"),
+        *(ask(store, f"good {n}") for n in range(10, 20)),
+    )
+    assert outcomes == [True] * 10 + [False] + [True] * 10
+    assert query(target, "SELECT count(*) FROM questions") == [(20,)]
+
+
+async def test_a_write_is_acknowledged_only_once_its_transaction_has_committed(
+    store: Store, target: Target
+) -> None:
+    if isinstance(target, str):
+        blocker: Any = psycopg.connect(target)
+        blocker.execute("LOCK TABLE questions IN EXCLUSIVE MODE")
+    else:
+        blocker = sqlite3.connect(target, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+    try:
+        pending = asyncio.ensure_future(asyncio.gather(*(ask(store, f"q{n}") for n in range(5))))
+        await asyncio.sleep(0.5)
+        assert not pending.done(), "acknowledged while the database could not have committed"
+    finally:
+        blocker.rollback() if isinstance(target, str) else blocker.execute("ROLLBACK")
+        blocker.close()
+    assert await pending == [True] * 5
+    assert query(target, "SELECT count(*) FROM questions") == [(5,)]
+
+
+async def test_close_commits_the_writes_already_accepted(store: Store, target: Target) -> None:
+    writes = [asyncio.ensure_future(ask(store, f"q{n}")) for n in range(50)]
+    await asyncio.sleep(0)  # each write has been submitted
+    await store.close()
+    assert all([await write for write in writes])
+    assert query(target, "SELECT count(*) FROM questions") == [(50,)]
+
+
+# Health
+
+
+async def test_storage_is_healthy_only_while_a_write_was_accepted_lately(
+    store: Store, clock: Clock
+) -> None:
+    within = timedelta(seconds=30)
+    assert store.storage_health(within) == (False, "no write accepted yet")
+    assert await store.probe()
+    assert store.storage_health(within) == (True, "last write accepted 0 s ago")
+    clock.advance(seconds=31)
+    assert store.storage_health(within) == (False, "no write accepted for 31 s")
+    assert await ask(store, "a question is a write too")
+    assert store.storage_health(within)[0]
+    await store.close()
+    ok, why = store.storage_health(within)
+    assert (ok, why) == (False, "not recording questions or votes: the store is closed")

@@ -1,4 +1,4 @@
-"""The synchronous half of the store: one SQLite connection and the statements run on it.
+"""The SQLite backend: one connection to a file and the statements run on it.
 
 Only the store's worker thread calls into this module. Each write is a single statement in
 autocommit mode, so it has been committed by the time execute() returns: a caller told "stored"
@@ -7,19 +7,18 @@ has a row that survives the process being killed a moment later.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from bot.storage import schema
+from bot.storage import schema, voter_key
+from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, voter_hash
 from bot.storage.model import EntryFeedback, Stats
+from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
 # a stuck lock shows up as a logged failure rather than a hung answer.
@@ -29,20 +28,45 @@ _BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Opened:
-    database: Database | None  # None when the file cannot even be read
-    writable: bool
-    problem: str  # why not writable; empty when it is
+class SqliteSchema(schema.SchemaConnection):
+    """Migrations on SQLite: the version is ``PRAGMA user_version``, the lock a write lock."""
+
+    dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        # Not executescript(): it commits any open transaction first, which would leave a
+        # file half-migrated if a later statement failed.
+        self._connection.execute(sql, tuple(params))
+
+    def fetch_value(self, sql: str, params: Sequence[object] = ()) -> object:
+        row = self._connection.execute(sql, tuple(params)).fetchone()
+        return None if row is None else row[0]
+
+    def has_table(self, name: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.fetch_value(sql, (name,)) is not None
+
+    def version(self) -> int:
+        return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def set_version(self, version: int) -> None:
+        self._connection.execute(f"PRAGMA user_version = {version:d}")
+
+    def begin_exclusive(self) -> None:
+        self._connection.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self._connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
 
 
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, schema.SchemaError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def open_database(path: Path, *, read_only: bool) -> Opened:
+def open_database(path: Path, *, read_only: bool, keys: VoterKeySource | None) -> Opened:
     """Open, configure and migrate ``path``; failures become an ``Opened`` that says why."""
     try:
         if not read_only:
@@ -58,20 +82,21 @@ def open_database(path: Path, *, read_only: bool) -> Opened:
         return Opened(None, False, f"cannot open {path}: {describe(exc)}{_hint(path)}")
     try:
         if read_only:
-            schema.require_current(connection)
-            return Opened(Database(connection, b""), False, f"{path} was opened read-only")
-        salt = retry_while_busy(lambda: _prepare(connection))
+            schema.require_current(SqliteSchema(connection))
+            return Opened(SqliteDatabase(connection, b""), False, f"{path} was opened read-only")
+        assert keys is not None, "a writable store needs its voter key"
+        salt = retry_while_busy(lambda: _prepare(connection, keys))
     except (sqlite3.Error, OSError, schema.SchemaError, ValueError) as exc:
         problem = f"cannot use {path}: {describe(exc)}{_hint(path)}"
         if _readable(connection):
-            return Opened(Database(connection, b""), False, problem)
+            return Opened(SqliteDatabase(connection, b""), False, problem)
         connection.close()
         return Opened(None, False, problem)
-    return Opened(Database(connection, salt), True, "")
+    return Opened(SqliteDatabase(connection, salt), True, "")
 
 
-def _prepare(connection: sqlite3.Connection) -> bytes:
-    """Configure and migrate a writable connection; its voter salt. Safe to run again."""
+def _prepare(connection: sqlite3.Connection, keys: VoterKeySource) -> bytes:
+    """Configure and migrate a writable connection; the voter key. Safe to run again."""
     # WAL: readers (the report command) never block the bot's writes.
     connection.execute("PRAGMA journal_mode = WAL")
     # In WAL mode NORMAL syncs at checkpoints, not at every commit. A commit still survives
@@ -79,10 +104,22 @@ def _prepare(connection: sqlite3.Connection) -> bytes:
     # power cut or kernel crash can lose the last few. Process death is the failure that
     # matters here, and a question log isn't worth an fsync per question.
     connection.execute("PRAGMA synchronous = NORMAL")
-    schema.migrate(connection)
-    salt = schema.voter_salt(connection)
-    schema.check_writable(connection)
+    migrations = SqliteSchema(connection)
+    schema.checked_version(migrations)  # a newer database is refused before any key is made
+    salt = voter_key.resolve(keys, schema.legacy_salt(migrations))
+    schema.migrate(migrations)
+    _check_writable(connection)
     return salt
+
+
+def _check_writable(connection: sqlite3.Connection) -> None:
+    """Raise if writes will fail, so a read-only file is found at open, not at every write."""
+    # BEGIN IMMEDIATE alone succeeds on a read-only connection; a write (rolled back) does not.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(TOUCH_SQL, ("",))
+    finally:
+        connection.execute("ROLLBACK")
 
 
 def retry_while_busy(
@@ -131,14 +168,18 @@ def _hint(path: Path) -> str:
 
 def _readable(connection: sqlite3.Connection) -> bool:
     try:
-        schema.require_current(connection)
+        schema.require_current(SqliteSchema(connection))
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except (sqlite3.Error, schema.SchemaError):
         return False
     return True
 
 
-class Database:
+class SqliteDatabase:
+    """The store's statements on one SQLite connection (``backend.Database``)."""
+
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+
     def __init__(self, connection: sqlite3.Connection, salt: bytes) -> None:
         self._connection = connection
         self._salt = salt  # empty unless writable: nothing reads it otherwise
@@ -155,7 +196,7 @@ class Database:
         return True
 
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
-        voter = hmac.new(self._salt, str(user_id).encode("ascii"), hashlib.sha256).digest()
+        voter = voter_hash(self._salt, user_id)
         self._connection.execute(
             "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (entry_id, voter) DO UPDATE"
@@ -163,6 +204,34 @@ class Database:
             (entry_id, voter, int(helpful), voted_at),
         )
         return True
+
+    def touch(self, at: float) -> bool:
+        self._connection.execute(TOUCH_SQL, (repr(at),))
+        return True
+
+    def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        db = self._connection
+        retry_while_busy(lambda: db.execute("BEGIN IMMEDIATE"))
+        results: list[object] = []
+        try:
+            for write in writes:
+                db.execute("SAVEPOINT write")
+                try:
+                    results.append(write(self))
+                except (sqlite3.Error, ValueError, OverflowError) as exc:
+                    if not db.in_transaction:
+                        # Some errors (a full disk, an I/O error) roll back the whole
+                        # transaction: the batch's earlier rows are gone too.
+                        raise
+                    db.execute("ROLLBACK TO write")
+                    results.append(exc)
+                db.execute("RELEASE write")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return results
 
     def purge(self, cutoff: float) -> int:
         cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
