@@ -608,7 +608,7 @@ class Soak:
 
     async def run(self) -> Results:
         plan, results, bot = self.plan, self.results, self.bot
-        questions = Questions.sorted_by(bot.knowledge.current)
+        questions = Questions.sorted_by(bot.knowledge.current.matcher)
         self.fallback = questions.answer[0]
         warmup = make_ops(questions, plan.warmup, random.Random(plan.seed + 1), range(len(MIX)))
         mentions = make_ops(

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from bot.client import FaqBot
-from bot.knowledge_service import KnowledgeService
-from knowledge.matching import Matcher
+from bot.knowledge_service import FaqSnapshot, KnowledgeService
 from testkit.discord_double import DiscordDouble
 
 TSUBAME_FILE = "asean-japan.yaml"
@@ -36,7 +35,7 @@ def break_file(faq_dir: Path) -> None:
 
 
 def answers_with(service: KnowledgeService, question: str) -> str | None:
-    entry = service.current.match(question).entry
+    entry = service.current.matcher.match(question).entry
     return entry.id if entry else None
 
 
@@ -172,17 +171,17 @@ async def test_readers_only_ever_see_a_whole_faq_while_reloads_run(faq_dir: Path
     versions: dict[bool, set[str]] = {False: {service.version}, True: set()}
 
     stop = threading.Event()
-    samples: list[tuple[Matcher, str, int, bool, bool]] = []
+    samples: list[tuple[FaqSnapshot, str, int, bool, bool]] = []
 
     def read_continuously() -> None:
         while not stop.is_set():
-            matcher = service.current
-            knowledge_base = matcher.knowledge_base
+            snapshot = service.current
+            knowledge_base = snapshot.knowledge_base
             listed = knowledge_base.get("tsubame-status")
-            matched = matcher.match(NEW_ALTERNATE).entry
+            matched = snapshot.matcher.match(NEW_ALTERNATE).entry
             samples.append(
                 (
-                    matcher,
+                    snapshot,
                     knowledge_base.version,
                     len(knowledge_base.entries),
                     listed is not None and NEW_ALTERNATE in listed.alternates,
@@ -208,8 +207,8 @@ async def test_readers_only_ever_see_a_whole_faq_while_reloads_run(faq_dir: Path
 
     assert len({id(s[0]) for s in samples}) > 1, "the reader never saw a reload"
     assert all(len(v) == 1 for v in versions.values())
-    for matcher, version, count, has_alternate, answers in samples:
-        assert isinstance(matcher, Matcher)
+    for snapshot, version, count, has_alternate, answers in samples:
+        assert snapshot.matcher.knowledge_base is snapshot.knowledge_base
         assert count == original_count
         assert has_alternate == answers  # the index matches the entries it was built from
         assert version in versions[has_alternate]

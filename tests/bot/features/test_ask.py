@@ -8,14 +8,17 @@ from typing import Any
 
 import pytest
 
+from bot import answering
 from bot.client import FaqBot
-from bot.features import ask as ask_feature
-from bot.features.rendering import HELP_TEXT
+from bot.features.rendering import help_text
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double import payloads as p
 from testkit.discord_double.ids import FAQ_CHANNEL_ID
 from testkit.discord_double.payloads import Payload
+
+# The help text names the bot as members see it: the double's bot user is "FAQ Bot".
+SHOWN_HELP = help_text("FAQ Bot")
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 EPHEMERAL = 1 << 6
@@ -222,8 +225,24 @@ async def test_a_bare_mention_gets_the_help_text(
 ) -> None:
     await discord_double.user_message("", mention_bot=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
-    assert reply.body["content"] == HELP_TEXT
+    assert reply.body["content"] == SHOWN_HELP
     assert not reply.body.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_the_help_text_names_the_bot_by_its_nickname_in_the_server(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    bot_member = next(
+        m for m in discord_double.world.members if m["user"]["id"] == discord_double.world.bot_id
+    )
+    bot_member["nick"] = "Cyber FAQ"
+    async with start_bot():
+        await discord_double.user_message("", mention_bot=True)
+        reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+        _, data = await ask(discord_double, "what can you do")
+    assert reply.body["content"] == help_text("Cyber FAQ")
+    assert "@Cyber FAQ" in data["content"]
     discord_double.assert_clean()
 
 
@@ -241,7 +260,7 @@ async def test_small_talk_gets_its_reply_privately_and_is_not_logged(
     assert data["content"] == small_talk_reply(bot, "thanks")
     assert not data.get("embeds")
     _, data = await ask(discord_double, "what can you do")
-    assert data["content"] == HELP_TEXT
+    assert data["content"] == SHOWN_HELP
     stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
     assert stats.questions == 0
     discord_double.assert_clean()
@@ -251,7 +270,7 @@ async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by
     bot: FaqBot, discord_double: DiscordDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if eight questions were already waiting for the matching thread.
-    monkeypatch.setattr(ask_feature, "DEFER_BACKLOG", 0)
+    monkeypatch.setattr(answering, "DEFER_BACKLOG", 0)
     interaction = await discord_double.slash_command(
         "ask", {"question": "what is the tsubame project"}
     )
@@ -372,15 +391,54 @@ async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
     discord_double.assert_clean()
 
 
-async def test_a_related_question_button_posts_that_entrys_answer(
+async def test_a_related_question_button_posts_that_entrys_answer_for_the_asker(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     interaction, data = await ask(discord_double, "what is the tsubame project")
-    assert "faq:related:tsubame-status" in custom_ids(data)
+    asker = discord_double.world.member_user["id"]
+    button = f"faq:related:{asker}:tsubame-status"
+    assert button in custom_ids(data)
     answer = discord_double.original_message(interaction["id"])
-    related = await press(discord_double, "faq:related:tsubame-status", answer)
-    assert related["embeds"][0]["title"] == "Is TSUBAME still running?"
+    related = await press(discord_double, button, answer)
+    assert entry_id_of(related["embeds"][0]) == "tsubame-status"
     assert not is_ephemeral(related)
+    discord_double.assert_clean()
+
+
+async def test_a_related_click_by_someone_else_is_answered_privately_to_them(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    asker = discord_double.world.member_user["id"]
+    answer = discord_double.original_message(interaction["id"])
+    other = discord_double.world.owner
+    related = await press(discord_double, f"faq:related:{asker}:tsubame-status", answer, user=other)
+    assert entry_id_of(related["embeds"][0]) == "tsubame-status"
+    assert is_ephemeral(related)
+    # Its own related buttons are theirs: a click there answers them publicly.
+    assert all(f":{other['id']}:" in i for i in custom_ids(related) if "related" in i)
+    discord_double.assert_clean()
+
+
+async def test_a_related_click_on_a_private_answer_stays_private(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    entry = next(e for e in bot.knowledge.current.knowledge_base.entries if e.related)
+    opened = await discord_double.slash_command("topics")
+    await discord_double.interaction_response(opened["id"])
+    menu = discord_double.original_message(opened["id"])
+    chosen = await discord_double.choose_select("faq:topics", [entry.topic], message=menu)
+    await discord_double.interaction_response(chosen["id"])
+    picked = await discord_double.choose_select(
+        "faq:entry", [entry.id], message=discord_double.original_message(chosen["id"])
+    )
+    body = await discord_double.interaction_response(picked["id"])
+    assert is_ephemeral(body["data"])
+    private_answer = discord_double.original_message(picked["id"])
+    button = next(i for i in custom_ids(body["data"]) if i.startswith("faq:related:"))
+    related = await press(discord_double, button, private_answer)
+    assert is_ephemeral(related)
+    assert related["embeds"]
     discord_double.assert_clean()
 
 

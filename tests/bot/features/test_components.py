@@ -11,17 +11,9 @@ from typing import Any
 import pytest
 
 from bot.client import FaqBot
-from bot.features.components import (
-    ENTRY_GONE,
-    ONLY_THE_ASKER,
-    STALE,
-    TOPIC_GONE,
-    VOTE_GONE,
-    Pick,
-    Related,
-    Vote,
-    parse_custom_id,
-)
+from bot.features.components import STALE, TOPIC_GONE, VOTE_GONE
+from bot.features.custom_ids import Pick, Related, Vote, parse_custom_id
+from bot.features.rendering import ENTRY_GONE, ONLY_THE_ASKER
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble, interaction_payloads
 from testkit.discord_double.payloads import Payload

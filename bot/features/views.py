@@ -1,0 +1,103 @@
+"""The buttons and menus the bot sends; ``Components`` answers them by custom id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.answering import Answer
+from bot.features.custom_ids import pick_id, related_id, vote_id
+from bot.features.rendering import BUTTON_LABEL_LIMIT, SELECT_LABEL_LIMIT, clip
+from knowledge.model import Entry
+
+MAX_OPTIONS = 25  # Discord's limit for a select menu's options
+
+
+def sent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view to send and forget: its components are answered by ``Components``, by custom id.
+
+    It is stopped before it is sent, and discord.py keeps no stopped view: otherwise it would
+    hold each message's view in memory (ephemeral ones with a 15-minute timeout task), and
+    route clicks to items that have no callback.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
+def answer_view(answer: Answer) -> discord.ui.View:
+    items: list[discord.ui.Item[Any]] = [
+        RelatedButton(related.id, related.question, answer.for_user_id)
+        for related in answer.related
+    ]
+    items.append(VoteButton(answer.entry.id, helpful=True))
+    items.append(VoteButton(answer.entry.id, helpful=False))
+    return sent_view(*items)
+
+
+def suggestion_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View:
+    return sent_view(*(PickButton(asker_id, e.id, e.question) for e in entries))
+
+
+class RelatedButton(discord.ui.Button[Any]):
+    def __init__(self, entry_id: str, label: str, asker_id: int) -> None:
+        super().__init__(
+            label=clip(label, BUTTON_LABEL_LIMIT),
+            style=discord.ButtonStyle.secondary,
+            custom_id=related_id(entry_id, asker_id),
+        )
+
+
+class VoteButton(discord.ui.Button[Any]):
+    def __init__(self, entry_id: str, *, helpful: bool) -> None:
+        super().__init__(
+            emoji="👍" if helpful else "👎",
+            label="Helpful" if helpful else "Not helpful",
+            style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+            custom_id=vote_id(entry_id, helpful=helpful),
+        )
+
+
+class PickButton(discord.ui.Button[Any]):
+    """A "did you mean" choice that only the person who asked may press."""
+
+    def __init__(self, asker_id: int, entry_id: str, label: str) -> None:
+        super().__init__(
+            label=clip(label, BUTTON_LABEL_LIMIT),
+            style=discord.ButtonStyle.primary,
+            custom_id=pick_id(asker_id, entry_id),
+        )
+
+
+class TopicSelect(discord.ui.Select[Any]):
+    """First step of /topics: choose a topic, then an entry in it."""
+
+    def __init__(self, topics: Sequence[tuple[str, int]]) -> None:
+        super().__init__(
+            custom_id="faq:topics",
+            placeholder="Choose a topic",
+            options=[
+                discord.SelectOption(
+                    label=clip(topic, SELECT_LABEL_LIMIT),
+                    value=topic,
+                    description=f"{count} questions",
+                )
+                for topic, count in topics[:MAX_OPTIONS]
+            ],
+        )
+
+
+class EntrySelect(discord.ui.Select[Any]):
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        super().__init__(
+            custom_id="faq:entry",
+            placeholder="Choose a question",
+            options=[
+                discord.SelectOption(label=clip(e.question, SELECT_LABEL_LIMIT), value=e.id)
+                for e in entries[:MAX_OPTIONS]
+            ],
+        )
