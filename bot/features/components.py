@@ -20,7 +20,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.answering import Answering, Asking, VoteResult, Way
+from bot.answering import Answer, Answering, Asking, VoteResult, Way
 from bot.failures import guarded
 from bot.features.custom_ids import (
     STRING_SELECT,
@@ -109,7 +109,10 @@ class Components(commands.Cog):
             message_id=interaction.message.id if interaction.message else None,
         )
         outcome = await self.answering.answer(asking)
-        await self.replies.outcome(interaction, outcome)
+        if way is Way.PICK and isinstance(outcome, Answer):
+            await self.replies.picked(interaction, outcome)
+        else:
+            await self.replies.outcome(interaction, outcome)
 
     async def vote(self, interaction: discord.Interaction, vote: Vote) -> None:
         # The reply says whether the vote was stored, so the write comes first; a slow

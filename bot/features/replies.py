@@ -25,6 +25,7 @@ from bot.answering import (
 )
 from bot.deadlines import LateInteractions
 from bot.features.rendering import (
+    PICKED,
     answer_embed,
     help_text,
     not_covered_text,
@@ -149,3 +150,31 @@ class InteractionReplies:
         if message_id is not None and interaction.channel_id is not None:
             link = jump_url(interaction.guild_id, interaction.channel_id, message_id)
             self.answering.posted(interaction.channel_id, answer, link)
+
+    async def picked(self, interaction: discord.Interaction, answer: Answer) -> None:
+        """A "did you mean" pick: its message is updated in place, so it cannot be used again.
+
+        A public suggestion (under a mention) becomes the answer itself. A private one (from
+        /ask) says what was picked, without its buttons, and the answer follows as the
+        member's own question would have been answered.
+        """
+        message = interaction.message
+        if message is None or interaction.channel_id is None:
+            await self.answer(interaction, answer)
+            return
+        if answer.public and not message.flags.ephemeral:
+            view = answer_view(answer)
+            view.stop()
+            await interaction.response.edit_message(
+                content=None, embed=answer_embed(answer.entry), view=view, allowed_mentions=NO_PINGS
+            )
+            self.late.acknowledged(interaction)
+            link = jump_url(interaction.guild_id, interaction.channel_id, message.id)
+            self.answering.posted(interaction.channel_id, answer, link)
+            return
+        question = discord.utils.escape_markdown(answer.entry.question)
+        await interaction.response.edit_message(
+            content=PICKED.format(question=question), view=None, allowed_mentions=NO_PINGS
+        )
+        self.late.acknowledged(interaction)
+        await self.answer(interaction, answer)  # a follow-up now

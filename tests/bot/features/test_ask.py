@@ -21,6 +21,7 @@ from testkit.discord_double.payloads import Payload
 SHOWN_HELP = help_text("FAQ Bot")
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
+FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 EPHEMERAL = 1 << 6
 SUGGEST_QUESTION = "training"  # the shipped FAQ has several entries on training centres
 SUGGESTED_IDS = ["nict-nctc", "ajccbc-courses", "icscoe-core-programme"]
@@ -39,6 +40,17 @@ def is_ephemeral(data: Payload) -> bool:
 
 def custom_ids(data: Payload) -> list[str]:
     return [c["custom_id"] for row in data.get("components") or [] for c in row["components"]]
+
+
+def message_link(double: DiscordDouble, interaction: Payload) -> str:
+    """The jump URL of the message the bot sent in response to ``interaction``."""
+    message = double.original_message(interaction["id"])
+    guild = interaction.get("guild_id") or "@me"
+    return f"https://discord.com/channels/{guild}/{message['channel_id']}/{message['id']}"
+
+
+def vote_id(entry_id: str) -> str:
+    return f"faq:vote:{entry_id}:1"
 
 
 def entry_id_of(embed: Payload) -> str:
@@ -358,20 +370,40 @@ async def test_role_and_everyone_mentions_without_a_direct_mention_are_ignored(
 # --- did you mean, related questions, feedback -----------------------------------------------
 
 
-async def test_the_asker_picking_a_suggestion_gets_that_answer(
+async def follow_up(double: DiscordDouble, interaction: Payload) -> Payload:
+    """The body of the follow-up message the bot sent for ``interaction``."""
+    request = await double.wait_for_request(
+        "POST", FOLLOWUP, predicate=lambda r: r.path.split("/")[3] == interaction["token"]
+    )
+    return dict(request.body)
+
+
+async def test_a_pick_from_a_private_did_you_mean_clears_it_and_posts_the_answer(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     interaction, _ = await ask(discord_double, SUGGEST_QUESTION)
     suggestion = discord_double.original_message(interaction["id"])
     asker = discord_double.world.member_user["id"]
-    data = await press(discord_double, f"faq:pick:{asker}:ajccbc-courses", suggestion)
-    assert entry_id_of(data["embeds"][0]) == "ajccbc-courses"
-    assert not is_ephemeral(data)
-    assert "faq:vote:ajccbc-courses:1" in custom_ids(data)
+    click = await discord_double.click_button(
+        f"faq:pick:{asker}:{SUGGESTED_IDS[1]}", message=suggestion
+    )
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7  # the suggestion message itself is edited
+    assert update["data"]["components"] == []
+    assert update["data"]["content"].startswith("You picked: ")
+    answer = await follow_up(discord_double, click)
+    assert entry_id_of(answer["embeds"][0]) == SUGGESTED_IDS[1]
+    assert not is_ephemeral(answer)
+    assert vote_id(SUGGESTED_IDS[1]) in custom_ids(answer)
+    assert answer["allowed_mentions"] == {"parse": []}
+    # A stale copy of the buttons (another device) cannot pick again.
+    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    assert is_ephemeral(again)
+    assert not again.get("embeds")
     discord_double.assert_clean()
 
 
-async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
+async def test_a_pick_from_a_public_did_you_mean_turns_it_into_the_answer(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     world = discord_double.world
@@ -386,8 +418,13 @@ async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
     assert "Only the person who asked" in refused["content"]
     assert not refused.get("embeds")
 
-    answered = await press(discord_double, pick, suggestion)
-    assert entry_id_of(answered["embeds"][0]) == "icscoe-core-programme"
+    click = await discord_double.click_button(pick, message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert entry_id_of(update["data"]["embeds"][0]) == "icscoe-core-programme"
+    edited = discord_double.messages[suggestion["id"]]
+    assert entry_id_of(edited["embeds"][0]) == "icscoe-core-programme"
+    assert not any(i.startswith("faq:pick:") for i in custom_ids(edited))
     discord_double.assert_clean()
 
 
@@ -493,7 +530,7 @@ async def test_the_same_question_twice_in_a_channel_is_answered_once(
     start_bot: Any, discord_double: DiscordDouble
 ) -> None:
     async with start_bot(burst_seconds=60.0):
-        _, first = await ask(discord_double, "what is the tsubame project")
+        interaction, first = await ask(discord_double, "what is the tsubame project")
         _, second = await ask(
             discord_double, "What is the TSUBAME project?", user=discord_double.world.owner
         )
@@ -505,7 +542,52 @@ async def test_the_same_question_twice_in_a_channel_is_answered_once(
     assert not is_ephemeral(first)
     assert is_ephemeral(second)
     assert "just answered" in second["content"]
+    assert second["content"].endswith(message_link(discord_double, interaction))
     assert elsewhere["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_just_answered_costs_the_asker_nothing(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    owner = discord_double.world.owner
+    async with start_bot(burst_seconds=60.0, ask_rate=1, ask_per_seconds=60.0):
+        await ask(discord_double, "what is the tsubame project")
+        _, pointed = await ask(discord_double, "what is the tsubame project", user=owner)
+        _, answered = await ask(discord_double, "is tsubame still running", user=owner)
+    assert "just answered" in pointed["content"]
+    assert answered["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_pressing_a_related_button_again_and_again_posts_one_answer(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    asker = discord_double.world.member_user["id"]
+    async with start_bot(burst_seconds=60.0):
+        interaction, _ = await ask(discord_double, "what is the tsubame project")
+        answer = discord_double.original_message(interaction["id"])
+        button = f"faq:related:{asker}:tsubame-status"
+        replies = [await press(discord_double, button, answer) for _ in range(5)]
+    assert not is_ephemeral(replies[0])
+    assert replies[0]["embeds"]
+    for reply in replies[1:]:
+        assert is_ephemeral(reply)
+        assert not reply.get("embeds")
+        assert "just answered" in reply["content"]
+    discord_double.assert_clean()
+
+
+async def test_buttons_obey_the_askers_cooldown(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    asker = discord_double.world.member_user["id"]
+    async with start_bot(ask_rate=1, ask_per_seconds=60.0):
+        interaction, _ = await ask(discord_double, "what is the tsubame project")
+        answer = discord_double.original_message(interaction["id"])
+        refused = await press(discord_double, f"faq:related:{asker}:tsubame-status", answer)
+    assert is_ephemeral(refused)
+    assert refused["content"].startswith("You're asking quickly!")
     discord_double.assert_clean()
 
 
