@@ -29,7 +29,8 @@ from knowledge.text import normalise
 # Questions already waiting for the matching thread (~10 ms each) beyond which a new one
 # should be acknowledged before it is matched (see ``Answering.busy``).
 DEFER_BACKLOG = 8
-MAX_RELATED = 3
+# Each related question has a row of buttons to itself; the fifth row is for feedback.
+MAX_RELATED = 4
 MAX_SUGGESTIONS = 3
 # Votes per member: enough to vote on every answer in a conversation, few enough that one
 # member's flood is turned away before it reaches the store and slows everyone's writes.

@@ -22,7 +22,7 @@ from knowledge.evaluation import (
 from knowledge.loader import SHIPPED_FAQ_DIR, LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
-from knowledge.quality import confusable_entries
+from knowledge.quality import confusable_entries, hidden_sources
 from knowledge.semantic import PhraseEmbeddings
 
 EXIT_OK = 0
@@ -211,6 +211,7 @@ def command_check(args: argparse.Namespace) -> int:
     result = load_knowledge_base(directory)
     problems = list(result.problems)
     if result.knowledge_base is not None:
+        problems += hidden_sources(result.knowledge_base, result.phrase_positions)
         matcher = build_matcher(result.knowledge_base, sys.stdout)
         if matcher is None:
             return EXIT_PROBLEMS

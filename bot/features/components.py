@@ -15,6 +15,7 @@ answers components.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -24,13 +25,16 @@ from bot.answering import Answer, Answering, Asking, VoteResult, Way
 from bot.failures import guarded
 from bot.features.custom_ids import (
     STRING_SELECT,
+    Delete,
     EntryChoice,
     Pick,
     Related,
+    Sources,
     TopicChoice,
     Vote,
     parse_custom_id,
 )
+from bot.features.rendering import ENTRY_GONE, all_sources_embed
 from bot.features.replies import InteractionReplies
 from bot.features.services import BotServices
 from bot.features.views import EntrySelect, sent_view
@@ -38,6 +42,7 @@ from bot.features.views import EntrySelect, sent_view
 STALE = "This {what} no longer works; ask again with `/ask`."
 VOTE_GONE = "That answer is no longer in the FAQ, so your vote was not recorded."
 TOPIC_GONE = "That topic is no longer in the FAQ; run `/topics` again."
+NOT_YOURS_TO_DELETE = "Only the person who asked, or a moderator, can delete this answer."
 VOTE_REPLIES = {
     VoteResult.RECORDED: "Thanks, your feedback is recorded (voting again replaces it).",
     VoteResult.NOT_SAVED: "Thanks! Your feedback couldn't be saved just now.",
@@ -86,6 +91,10 @@ class Components(commands.Cog):
             await self.ask(interaction, Way.PICK, action.entry_id, action.asker_id)
         elif isinstance(action, Vote):
             await self.vote(interaction, action)
+        elif isinstance(action, Sources):
+            await self.list_sources(interaction, action.entry_id)
+        elif isinstance(action, Delete):
+            await self.delete(interaction, action.asker_id)
         elif isinstance(action, TopicChoice) and (topic := chosen(data)) is not None:
             await self.show_topic(interaction, topic)
         elif isinstance(action, EntryChoice) and (entry_id := chosen(data)) is not None:
@@ -131,3 +140,23 @@ class Components(commands.Cog):
         await self.replies.respond(
             interaction, f"Questions on `{topic}`:", view=view, ephemeral=True
         )
+
+    async def list_sources(self, interaction: discord.Interaction, entry_id: str) -> None:
+        entry = self.answering.snapshot.knowledge_base.get(entry_id)
+        if entry is None:
+            await self.replies.say(interaction, ENTRY_GONE)
+            return
+        await self.replies.respond(interaction, embed=all_sources_embed(entry), ephemeral=True)
+
+    async def delete(self, interaction: discord.Interaction, asker_id: int) -> None:
+        """🗑 under a public answer: the member it answered, or anyone who may manage the
+        channel's messages, removes it."""
+        message = interaction.message
+        allowed = interaction.user.id == asker_id or interaction.permissions.manage_messages
+        if not allowed or message is None or message.flags.ephemeral:
+            await self.replies.say(interaction, NOT_YOURS_TO_DELETE)
+            return
+        await interaction.response.defer()  # acknowledges the click without a message
+        self.bot.late.acknowledged(interaction)
+        with contextlib.suppress(discord.NotFound):  # someone else deleted it first
+            await message.delete()

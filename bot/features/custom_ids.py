@@ -40,6 +40,16 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class Sources:
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    asker_id: int
+
+
+@dataclass(frozen=True)
 class TopicChoice:
     pass
 
@@ -49,14 +59,15 @@ class EntryChoice:
     pass
 
 
-Action = Related | Vote | Pick | TopicChoice | EntryChoice
+Action = Related | Vote | Pick | Sources | Delete | TopicChoice | EntryChoice
 
 BUTTON = discord.ComponentType.button.value
 STRING_SELECT = discord.ComponentType.string_select.value
 _BUTTON_ID = re.compile(
     rf"faq:(?:related:(?:(?P<for>{SNOWFLAKE}):)?(?P<related>{ID})"
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
-    rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID}))",
+    rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})"
+    rf"|sources:(?P<sources>{ID})|delete:(?P<deleter>{SNOWFLAKE}))",
     re.ASCII,
 )
 _SELECT_IDS: dict[str, Action] = {"faq:topics": TopicChoice(), "faq:entry": EntryChoice()}
@@ -74,6 +85,14 @@ def pick_id(asker_id: int, entry_id: str) -> str:
     return f"faq:pick:{asker_id}:{entry_id}"
 
 
+def sources_id(entry_id: str) -> str:
+    return f"faq:sources:{entry_id}"
+
+
+def delete_id(asker_id: int) -> str:
+    return f"faq:delete:{asker_id}"
+
+
 def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
     """What a component interaction asks for, or None when it is none of the bot's."""
     if not isinstance(custom_id, str) or len(custom_id) > MAX_CUSTOM_ID_CHARS:
@@ -86,4 +105,8 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Related(found["related"], int(found["for"]) if found["for"] else None)
     if found["vote"]:
         return Vote(found["vote"], helpful=found["helpful"] == "1")
+    if found["sources"]:
+        return Sources(found["sources"])
+    if found["deleter"]:
+        return Delete(int(found["deleter"]))
     return Pick(int(found["asker"]), found["pick"])

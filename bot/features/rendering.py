@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import discord
 
 from bot.answering import Reason, Refused
 from knowledge.model import Entry
+from knowledge.presentation import lay_out_sources, source_line, split_lead
 
 EMBED_COLOUR = discord.Colour.from_rgb(0, 102, 153)
-FIELD_LIMIT = 1024  # Discord's limit for an embed field value
-BUTTON_LABEL_LIMIT = 80  # Discord's limit for a button label
+DESCRIPTION_LIMIT = 4096  # Discord's limit for an embed description
 SELECT_LABEL_LIMIT = 100
+# Discord allows 80 characters on a button, but a phone shows about this many on a button
+# that has a row to itself: longer questions are shortened at a word.
+BUTTON_LABEL_CHARS = 45
+ALL_SOURCES = "All sources"
 # A did-you-mean whose buttons were used: what the message says instead.
 PICKED = "You picked: **{question}**"
 # The bot's name as members see it stands in for this in the help text.
@@ -37,25 +42,53 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word boundary where it must be cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+def checked_on(day: dt.date) -> str:
+    return f"Last checked {day.day} {day:%b %Y}"
+
+
 def answer_embed(entry: Entry) -> discord.Embed:
+    """The answer: its question, a short lead paragraph, the rest, and every source."""
+    lead, rest = split_lead(entry.answer)
+    description = f"{lead}\n\n{rest}" if rest else lead
     embed = discord.Embed(
-        title=clip(entry.question, 256), description=entry.answer, colour=EMBED_COLOUR
+        title=clip(entry.question, 256), description=description, colour=EMBED_COLOUR
     )
-    embed.add_field(name="Sources", value=sources_text(entry), inline=False)
-    embed.set_footer(text=f"{entry.id} · checked {entry.updated.isoformat()}")
+    layout = lay_out_sources(entry.sources)
+    blocks = list(layout.blocks) or ["—"]
+    if layout.hidden:
+        blocks[-1] += f"\n{more_sources_line(layout.hidden)}"
+    for index, block in enumerate(blocks):
+        embed.add_field(name="Sources" if index == 0 else "More sources", value=block, inline=False)
+    embed.set_footer(text=checked_on(entry.updated))
     return embed
 
 
-def sources_text(entry: Entry) -> str:
-    lines: list[str] = []
-    for source in entry.sources:
-        title = discord.utils.escape_markdown(source.title).replace("[", "(").replace("]", ")")
-        # A ")" inside the URL would end the Markdown link early.
-        line = f"• [{title}]({source.url.replace(')', '%29')})"
-        if len("\n".join([*lines, line])) > FIELD_LIMIT:
+def more_sources_line(hidden: int) -> str:
+    return f"+{hidden} more: press **{ALL_SOURCES}**"
+
+
+def all_sources_embed(entry: Entry) -> discord.Embed:
+    """Every source of an entry, for the member who asked to see them all (privately)."""
+    lines = [source_line(s) for s in entry.sources]
+    text = ""
+    for count, line in enumerate(lines):
+        if len(text) + len(line) + 1 > DESCRIPTION_LIMIT - 40:
+            text += f"\n… and {len(lines) - count} more"
             break
-        lines.append(line)
-    return "\n".join(lines) or "—"
+        text = f"{text}\n{line}" if text else line
+    return discord.Embed(
+        title=clip(f"Sources: {entry.question}", 256), description=text, colour=EMBED_COLOUR
+    )
 
 
 def not_covered_text(topics: Sequence[str], *, noted: bool) -> str:

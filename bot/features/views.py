@@ -8,9 +8,16 @@ from typing import Any
 import discord
 
 from bot.answering import Answer
-from bot.features.custom_ids import pick_id, related_id, vote_id
-from bot.features.rendering import BUTTON_LABEL_LIMIT, SELECT_LABEL_LIMIT, clip
+from bot.features.custom_ids import delete_id, pick_id, related_id, sources_id, vote_id
+from bot.features.rendering import (
+    ALL_SOURCES,
+    BUTTON_LABEL_CHARS,
+    SELECT_LABEL_LIMIT,
+    clip,
+    shorten,
+)
 from knowledge.model import Entry
+from knowledge.presentation import lay_out_sources
 
 MAX_OPTIONS = 25  # Discord's limit for a select menu's options
 
@@ -30,12 +37,19 @@ def sent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
 
 
 def answer_view(answer: Answer) -> discord.ui.View:
+    """Each related question on a row of its own (readable on a phone), then one row of
+    feedback, "All sources" when some did not fit, and 🗑 on a public answer."""
     items: list[discord.ui.Item[Any]] = [
-        RelatedButton(related.id, related.question, answer.for_user_id)
-        for related in answer.related
+        RelatedButton(related.id, related.question, answer.for_user_id, row=row)
+        for row, related in enumerate(answer.related)
     ]
-    items.append(VoteButton(answer.entry.id, helpful=True))
-    items.append(VoteButton(answer.entry.id, helpful=False))
+    last = len(items)
+    items.append(VoteButton(answer.entry.id, helpful=True, row=last))
+    items.append(VoteButton(answer.entry.id, helpful=False, row=last))
+    if lay_out_sources(answer.entry.sources).hidden:
+        items.append(SourcesButton(answer.entry.id, row=last))
+    if answer.public:
+        items.append(DeleteButton(answer.for_user_id, row=last))
     return sent_view(*items)
 
 
@@ -44,21 +58,47 @@ def suggestion_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View:
 
 
 class RelatedButton(discord.ui.Button[Any]):
-    def __init__(self, entry_id: str, label: str, asker_id: int) -> None:
+    def __init__(self, entry_id: str, label: str, asker_id: int, *, row: int) -> None:
         super().__init__(
-            label=clip(label, BUTTON_LABEL_LIMIT),
+            label=shorten(label, BUTTON_LABEL_CHARS),
             style=discord.ButtonStyle.secondary,
             custom_id=related_id(entry_id, asker_id),
+            row=row,
         )
 
 
 class VoteButton(discord.ui.Button[Any]):
-    def __init__(self, entry_id: str, *, helpful: bool) -> None:
+    def __init__(self, entry_id: str, *, helpful: bool, row: int) -> None:
         super().__init__(
             emoji="👍" if helpful else "👎",
             label="Helpful" if helpful else "Not helpful",
             style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
             custom_id=vote_id(entry_id, helpful=helpful),
+            row=row,
+        )
+
+
+class SourcesButton(discord.ui.Button[Any]):
+    """Lists every source of the entry, privately, when the answer could not show them all."""
+
+    def __init__(self, entry_id: str, *, row: int) -> None:
+        super().__init__(
+            label=ALL_SOURCES,
+            style=discord.ButtonStyle.secondary,
+            custom_id=sources_id(entry_id),
+            row=row,
+        )
+
+
+class DeleteButton(discord.ui.Button[Any]):
+    """Removes a public answer: for the member it answered, and for moderators."""
+
+    def __init__(self, asker_id: int, *, row: int) -> None:
+        super().__init__(
+            emoji="🗑️",
+            style=discord.ButtonStyle.danger,
+            custom_id=delete_id(asker_id),
+            row=row,
         )
 
 
@@ -67,7 +107,7 @@ class PickButton(discord.ui.Button[Any]):
 
     def __init__(self, asker_id: int, entry_id: str, label: str) -> None:
         super().__init__(
-            label=clip(label, BUTTON_LABEL_LIMIT),
+            label=shorten(label, BUTTON_LABEL_CHARS),
             style=discord.ButtonStyle.primary,
             custom_id=pick_id(asker_id, entry_id),
         )

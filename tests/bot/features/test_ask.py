@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from support.answers import answered_entry, custom_ids
 
 from bot import answering
 from bot.client import FaqBot
@@ -38,10 +39,6 @@ def is_ephemeral(data: Payload) -> bool:
     return bool((data.get("flags") or 0) & EPHEMERAL)
 
 
-def custom_ids(data: Payload) -> list[str]:
-    return [c["custom_id"] for row in data.get("components") or [] for c in row["components"]]
-
-
 def message_link(double: DiscordDouble, interaction: Payload) -> str:
     """The jump URL of the message the bot sent in response to ``interaction``."""
     message = double.original_message(interaction["id"])
@@ -51,11 +48,6 @@ def message_link(double: DiscordDouble, interaction: Payload) -> str:
 
 def vote_id(entry_id: str) -> str:
     return f"faq:vote:{entry_id}:1"
-
-
-def entry_id_of(embed: Payload) -> str:
-    """The footer reads '<entry id> · checked <date>'."""
-    return str(embed["footer"]["text"].split(" · ")[0])
 
 
 async def ask(double: DiscordDouble, question: str, **where: Any) -> tuple[Payload, Payload]:
@@ -82,15 +74,44 @@ async def test_a_clear_question_gets_a_public_answer_embed(
 ) -> None:
     _, data = await ask(discord_double, "what is the tsubame project")
     assert not is_ephemeral(data)
+    entry = bot.knowledge.current.knowledge_base.get(answered_entry(data))
+    assert entry is not None
     embed = data["embeds"][0]
-    assert embed["title"] == "What is JPCERT/CC's TSUBAME project?"
-    assert embed["fields"][0]["name"] == "Sources"
-    assert "https://www.jpcert.or.jp/english/tsubame/readme.html" in embed["fields"][0]["value"]
-    assert embed["footer"]["text"].startswith("tsubame-project · checked ")
-    ids = custom_ids(data)
-    assert ids[-2:] == ["faq:vote:tsubame-project:1", "faq:vote:tsubame-project:0"]
-    assert any(i.startswith("faq:related:") for i in ids)
+    assert embed["title"] == entry.question
+    # The answer leads with a short paragraph; the rest follows below it.
+    lead, rest = embed["description"].split("\n\n")
+    assert len(lead) <= 200
+    assert f"{lead} {rest}" == entry.answer
+    assert [f["name"] for f in embed["fields"]] == ["Sources"]
+    assert all(s.url in embed["fields"][0]["value"] for s in entry.sources)
+    assert re.fullmatch(r"Last checked \d{1,2} [A-Z][a-z]{2} \d{4}", embed["footer"]["text"])
     assert data["allowed_mentions"] == {"parse": []}
+    discord_double.assert_clean()
+
+
+async def test_related_questions_have_a_row_each_and_feedback_a_row_of_its_own(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "what is the tsubame project")
+    entry = bot.knowledge.current.knowledge_base.get(answered_entry(data))
+    assert entry is not None
+    rows = [[c["custom_id"] for c in row["components"]] for row in data["components"]]
+    asker = discord_double.world.member_user["id"]
+    related = [f"faq:related:{asker}:{r}" for r in entry.related[:4]]
+    assert rows[:-1] == [[button] for button in related]
+    assert rows[-1] == [
+        f"faq:vote:{entry.id}:1",
+        f"faq:vote:{entry.id}:0",
+        f"faq:delete:{asker}",
+    ]
+    labels = [c["label"] for row in data["components"][:-1] for c in row["components"]]
+    for label, related_id in zip(labels, entry.related, strict=False):
+        question = bot.knowledge.current.knowledge_base.get(related_id).question  # type: ignore[union-attr]
+        assert len(label) <= 45
+        # Shortened at a word: what is shown is the start of the question, whole words.
+        shown = label.removesuffix("…")
+        assert question.startswith(shown)
+        assert label == question or question[len(shown)] in " ,;:–—-"
     discord_double.assert_clean()
 
 
@@ -187,7 +208,7 @@ async def test_picking_an_autocomplete_choice_answers_exactly_that_entry(
     _, data = await ask(discord_double, picked["value"])
     assert not is_ephemeral(data)
     assert data["embeds"][0]["title"] == "Is TSUBAME still running?"
-    assert entry_id_of(data["embeds"][0]) == "tsubame-status"
+    assert answered_entry(data) == "tsubame-status"
     discord_double.assert_clean()
 
 
@@ -201,7 +222,7 @@ async def test_a_mention_in_a_channel_is_answered_with_a_reply(
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{asked['channel_id']}/messages"
     assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(reply.body) == "tsubame-project"
     assert "faq:vote:tsubame-project:1" in custom_ids(reply.body)
     assert reply.body["allowed_mentions"]["parse"] == []
     assert reply.body["allowed_mentions"].get("replied_user") is False
@@ -218,7 +239,7 @@ async def test_a_mention_in_a_thread_is_answered_in_the_thread(
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{thread_id}/messages"
     assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-status"
+    assert answered_entry(reply.body) == "tsubame-status"
     discord_double.assert_clean()
 
 
@@ -228,7 +249,7 @@ async def test_a_direct_message_is_answered_without_a_mention(
     await discord_double.user_message("what is the tsubame project", dm=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{discord_double.world.dm_channel['id']}/messages"
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(reply.body) == "tsubame-project"
     discord_double.assert_clean()
 
 
@@ -294,7 +315,7 @@ async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by
         "/webhooks/{webhook_id}/{webhook_token}",
         predicate=lambda r: r.path.split("/")[3] == interaction["token"],
     )
-    assert entry_id_of(followup.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(followup.body) == "tsubame-project"
     assert followup.body["allowed_mentions"] == {"parse": []}
     discord_double.assert_clean()
 
@@ -392,7 +413,7 @@ async def test_a_pick_from_a_private_did_you_mean_clears_it_and_posts_the_answer
     assert update["data"]["components"] == []
     assert update["data"]["content"].startswith("You picked: ")
     answer = await follow_up(discord_double, click)
-    assert entry_id_of(answer["embeds"][0]) == SUGGESTED_IDS[1]
+    assert answered_entry(answer) == SUGGESTED_IDS[1]
     assert not is_ephemeral(answer)
     assert vote_id(SUGGESTED_IDS[1]) in custom_ids(answer)
     assert answer["allowed_mentions"] == {"parse": []}
@@ -421,9 +442,9 @@ async def test_a_pick_from_a_public_did_you_mean_turns_it_into_the_answer(
     click = await discord_double.click_button(pick, message=suggestion)
     update = await discord_double.interaction_response(click["id"])
     assert update["type"] == 7
-    assert entry_id_of(update["data"]["embeds"][0]) == "icscoe-core-programme"
+    assert answered_entry(update["data"]) == "icscoe-core-programme"
     edited = discord_double.messages[suggestion["id"]]
-    assert entry_id_of(edited["embeds"][0]) == "icscoe-core-programme"
+    assert answered_entry(edited) == "icscoe-core-programme"
     assert not any(i.startswith("faq:pick:") for i in custom_ids(edited))
     discord_double.assert_clean()
 
@@ -437,7 +458,7 @@ async def test_a_related_question_button_posts_that_entrys_answer_for_the_asker(
     assert button in custom_ids(data)
     answer = discord_double.original_message(interaction["id"])
     related = await press(discord_double, button, answer)
-    assert entry_id_of(related["embeds"][0]) == "tsubame-status"
+    assert answered_entry(related) == "tsubame-status"
     assert not is_ephemeral(related)
     discord_double.assert_clean()
 
@@ -450,7 +471,7 @@ async def test_a_related_click_by_someone_else_is_answered_privately_to_them(
     answer = discord_double.original_message(interaction["id"])
     other = discord_double.world.owner
     related = await press(discord_double, f"faq:related:{asker}:tsubame-status", answer, user=other)
-    assert entry_id_of(related["embeds"][0]) == "tsubame-status"
+    assert answered_entry(related) == "tsubame-status"
     assert is_ephemeral(related)
     # Its own related buttons are theirs: a click there answers them publicly.
     assert all(f":{other['id']}:" in i for i in custom_ids(related) if "related" in i)

@@ -19,6 +19,7 @@ import unicodedata
 from typing import Any
 
 import pytest
+from support.answers import answered_entry
 
 from bot.client import FaqBot
 from bot.config import Settings
@@ -118,7 +119,7 @@ async def test_what_each_hostile_ask_gets(bot: FaqBot, discord_double: DiscordDo
         )
 
     def entry_of(data: Payload) -> str:
-        return str(data["embeds"][0]["footer"]["text"].split(" · ")[0])
+        return answered_entry(data)
 
     # Matching ignores markup, controls and invisibles: the words left are answered, and a
     # line break or tab still separates two words.
