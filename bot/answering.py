@@ -104,6 +104,7 @@ class Suggestions:
 @dataclass(frozen=True)
 class NotCovered:
     question: str
+    # The FAQ's topics by their display names, in the order members see them.
     topics: tuple[str, ...]
     record: QuestionRecord | None = None
 
@@ -234,7 +235,9 @@ class Answering:
         if result.decision is Decision.SUGGEST:
             entries = tuple(c.entry for c in result.candidates[:MAX_SUGGESTIONS])
             return Suggestions(question, entries, record)
-        return NotCovered(question, snapshot.knowledge_base.topics, record)
+        knowledge_base = snapshot.knowledge_base
+        titles = tuple(knowledge_base.title_of(t) for t in knowledge_base.topics)
+        return NotCovered(question, titles, record)
 
     def _answer_entry(self, asking: Asking, snapshot: FaqSnapshot) -> Outcome:
         if asking.way is Way.PICK and asking.user_id != asking.for_user_id:

@@ -167,7 +167,8 @@ def render_result(result: MatchResult, matcher: Matcher) -> str:
         lines = ["Did you mean:"]
         lines += [f"  {i}. {c.entry.question}" for i, c in enumerate(result.candidates, 1)]
         return "\n".join(lines)
-    topics = ", ".join(matcher.knowledge_base.topics)
+    knowledge_base = matcher.knowledge_base
+    topics = ", ".join(knowledge_base.title_of(t) for t in knowledge_base.topics)
     return f"Sorry, this FAQ doesn't cover that. It covers: {topics}."
 
 

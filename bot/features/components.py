@@ -37,7 +37,7 @@ from bot.features.custom_ids import (
 from bot.features.rendering import ENTRY_GONE, all_sources_embed
 from bot.features.replies import InteractionReplies
 from bot.features.services import BotServices
-from bot.features.views import EntrySelect, sent_view
+from bot.features.views import EntrySelect, TopicSelect, sent_view, topic_options
 
 STALE = "This {what} no longer works; ask again with `/ask`."
 VOTE_GONE = "That answer is no longer in the FAQ, so your vote was not recorded."
@@ -120,6 +120,9 @@ class Components(commands.Cog):
         outcome = await self.answering.answer(asking)
         if way is Way.PICK and isinstance(outcome, Answer):
             await self.replies.picked(interaction, outcome)
+        elif way is Way.TOPICS and isinstance(outcome, Answer):
+            # The browser's one message becomes the answer; /topics opens a new browser.
+            await self.replies.update_to_answer(interaction, outcome)
         else:
             await self.replies.outcome(interaction, outcome)
 
@@ -131,15 +134,18 @@ class Components(commands.Cog):
         await self.replies.say(interaction, VOTE_REPLIES[result])
 
     async def show_topic(self, interaction: discord.Interaction, topic: str) -> None:
-        entries = self.answering.snapshot.knowledge_base.entries_in(topic)
+        knowledge_base = self.answering.snapshot.knowledge_base
+        entries = knowledge_base.entries_in(topic)
         if not entries:
             await self.replies.say(interaction, TOPIC_GONE)
             return
-        view = sent_view(EntrySelect(entries))
-        # ``topic`` is one of the FAQ's own topic names here, never text from the user.
-        await self.replies.respond(
-            interaction, f"Questions on `{topic}`:", view=view, ephemeral=True
+        # The browser is one message: choosing a topic shows its questions in place.
+        view = sent_view(
+            TopicSelect(topic_options(knowledge_base), chosen=topic), EntrySelect(entries)
         )
+        # ``topic`` is one of the FAQ's own topic names here, never text from the user.
+        title = discord.utils.escape_markdown(knowledge_base.title_of(topic))
+        await self.replies.update(interaction, f"Questions on **{title}**:", view=view)
 
     async def list_sources(self, interaction: discord.Interaction, entry_id: str) -> None:
         entry = self.answering.snapshot.knowledge_base.get(entry_id)

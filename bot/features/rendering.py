@@ -97,7 +97,7 @@ def not_covered_text(topics: Sequence[str], *, noted: bool) -> str:
     ``noted`` says whether the question log has stored it: the reply only says so once the
     write is done, so a full disk or a crash a moment later never makes it untrue.
     """
-    listed = ", ".join(f"`{t}`" for t in topics)
+    listed = "; ".join(discord.utils.escape_markdown(t) for t in topics)
     text = (
         "I couldn't find that in the FAQ, and I'd rather not guess. "
         f"I can answer questions on: {listed}. Try `/topics` to browse."

@@ -163,18 +163,30 @@ class InteractionReplies:
             await self.answer(interaction, answer)
             return
         if answer.public and not message.flags.ephemeral:
-            view = answer_view(answer)
-            view.stop()
-            await interaction.response.edit_message(
-                content=None, embed=answer_embed(answer.entry), view=view, allowed_mentions=NO_PINGS
-            )
-            self.late.acknowledged(interaction)
+            await self.update_to_answer(interaction, answer)
             link = jump_url(interaction.guild_id, interaction.channel_id, message.id)
             self.answering.posted(interaction.channel_id, answer, link)
             return
         question = discord.utils.escape_markdown(answer.entry.question)
+        await self.update(interaction, PICKED.format(question=question), view=None)
+        await self.answer(interaction, answer)  # a follow-up now
+
+    async def update(
+        self, interaction: discord.Interaction, content: str, *, view: discord.ui.View | None
+    ) -> None:
+        """Edit the message the component is on, as the response to ``interaction``."""
+        if view is not None:
+            view.stop()
         await interaction.response.edit_message(
-            content=PICKED.format(question=question), view=None, allowed_mentions=NO_PINGS
+            content=content, embed=None, view=view, allowed_mentions=NO_PINGS
         )
         self.late.acknowledged(interaction)
-        await self.answer(interaction, answer)  # a follow-up now
+
+    async def update_to_answer(self, interaction: discord.Interaction, answer: Answer) -> None:
+        """Edit the message the component is on into ``answer``."""
+        view = answer_view(answer)
+        view.stop()
+        await interaction.response.edit_message(
+            content=None, embed=answer_embed(answer.entry), view=view, allowed_mentions=NO_PINGS
+        )
+        self.late.acknowledged(interaction)

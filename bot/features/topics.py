@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.answering import Answering
 from bot.features.replies import InteractionReplies
-from bot.features.views import TopicSelect, sent_view
+from bot.features.views import TopicSelect, sent_view, topic_options
 
 
 class Topics(commands.Cog):
@@ -19,10 +19,10 @@ class Topics(commands.Cog):
     @app_commands.command(name="topics", description="Browse the FAQ by topic")
     async def topics(self, interaction: discord.Interaction) -> None:
         knowledge_base = self.answering.snapshot.knowledge_base
-        counts = [(t, len(knowledge_base.entries_in(t))) for t in knowledge_base.topics]
+        topics = topic_options(knowledge_base)
         await self.replies.respond(
             interaction,
-            f"The FAQ has {len(knowledge_base.entries)} questions in {len(counts)} topics.",
-            view=sent_view(TopicSelect(counts)),
+            f"The FAQ has {len(knowledge_base.entries)} questions in {len(topics)} topics.",
+            view=sent_view(TopicSelect(topics)),
             ephemeral=True,
         )

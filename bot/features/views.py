@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -16,7 +17,7 @@ from bot.features.rendering import (
     clip,
     shorten,
 )
-from knowledge.model import Entry
+from knowledge.model import Entry, KnowledgeBase
 from knowledge.presentation import lay_out_sources
 
 MAX_OPTIONS = 25  # Discord's limit for a select menu's options
@@ -113,20 +114,36 @@ class PickButton(discord.ui.Button[Any]):
         )
 
 
-class TopicSelect(discord.ui.Select[Any]):
-    """First step of /topics: choose a topic, then an entry in it."""
+@dataclass(frozen=True)
+class TopicOption:
+    name: str
+    title: str
+    questions: int
 
-    def __init__(self, topics: Sequence[tuple[str, int]]) -> None:
+
+def topic_options(knowledge_base: KnowledgeBase) -> list[TopicOption]:
+    return [
+        TopicOption(t, knowledge_base.title_of(t), len(knowledge_base.entries_in(t)))
+        for t in knowledge_base.topics
+    ]
+
+
+class TopicSelect(discord.ui.Select[Any]):
+    """First step of /topics: choose a topic, then an entry in it. The chosen topic, if any,
+    stays selected when the message shows that topic's questions."""
+
+    def __init__(self, topics: Sequence[TopicOption], chosen: str | None = None) -> None:
         super().__init__(
             custom_id="faq:topics",
             placeholder="Choose a topic",
             options=[
                 discord.SelectOption(
-                    label=clip(topic, SELECT_LABEL_LIMIT),
-                    value=topic,
-                    description=f"{count} questions",
+                    label=clip(topic.title, SELECT_LABEL_LIMIT),
+                    value=topic.name,
+                    description=f"{topic.questions} questions",
+                    default=topic.name == chosen,
                 )
-                for topic, count in topics[:MAX_OPTIONS]
+                for topic in topics[:MAX_OPTIONS]
             ],
         )
 

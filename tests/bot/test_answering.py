@@ -162,7 +162,7 @@ async def test_an_uncovered_question_lists_the_topics_and_is_logged_as_unanswere
 ) -> None:
     outcome = await answering.answer(asking(UNCOVERED, way=Way.MENTION))
     assert isinstance(outcome, NotCovered)
-    assert outcome.topics == ("birds", "ships")
+    assert outcome.topics == ("Birds", "ships")  # display names: birds.yaml has a topic_title
     assert await answering.record(outcome)
     groups = await store.unanswered(since=utcnow() - timedelta(hours=1))
     assert [(g.example, g.count) for g in groups] == [(UNCOVERED, 1)]
