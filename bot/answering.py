@@ -13,7 +13,10 @@ value that the Discord layer (bot/features/) renders and sends. Here, once per r
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass, field
@@ -25,6 +28,8 @@ from bot.rate_limits import BurstGuard, Cooldown
 from knowledge.matching import Decision, MatchResult
 from knowledge.model import Entry
 from knowledge.text import normalise
+
+log = logging.getLogger(__name__)
 
 # Questions already waiting for the matching thread (~10 ms each) beyond which a new one
 # should be acknowledged before it is matched (see ``Answering.busy``).
@@ -99,6 +104,8 @@ class Suggestions:
     question: str
     entries: tuple[Entry, ...]
     record: QuestionRecord | None = None
+    # Names this "did you mean" for its "none of these" button (``Answering.none_of_these``).
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,15 @@ class VoteResult(enum.StrEnum):
     TOO_FAST = "too fast"
 
 
+class Complaint(enum.StrEnum):
+    """What a member says was wrong with an answer they found not helpful."""
+
+    WRONG = "wrong answer"
+    OUT_OF_DATE = "out of date"
+    UNCLEAR = "unclear"
+    MISSING_SOURCE = "missing source"
+
+
 class QuestionLog(Protocol):
     """What answering writes to the store (bot/storage's Store provides it)."""
 
@@ -158,6 +174,29 @@ class QuestionLog(Protocol):
     ) -> Awaitable[bool]: ...
 
     def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> Awaitable[bool]: ...
+
+
+@dataclass
+class _Suggested:
+    """The questions behind recent "did you mean" replies, by token, most recent last.
+
+    "None of these" logs the question as not covered; the button can only carry a token,
+    since a custom id has room for 100 characters and a question may have 300. After a
+    restart (or ``kept`` newer suggestions) the token is unknown and nothing is logged.
+    """
+
+    kept: int = USED_PICKS_KEPT
+    _records: OrderedDict[str, QuestionRecord] = field(default_factory=OrderedDict)
+
+    def remember(self, record: QuestionRecord) -> str:
+        token = secrets.token_hex(4)
+        self._records[token] = record
+        while len(self._records) > self.kept:
+            self._records.popitem(last=False)
+        return token
+
+    def forget(self, token: str) -> QuestionRecord | None:
+        return self._records.pop(token, None)
 
 
 @dataclass
@@ -193,6 +232,7 @@ class Answering:
         self.burst = burst
         self.votes = votes if votes is not None else Cooldown(VOTE_RATE, VOTE_PER_SECONDS)
         self._used_picks = _UsedPicks()
+        self._suggested = _Suggested()
 
     @property
     def snapshot(self) -> FaqSnapshot:
@@ -234,10 +274,28 @@ class Answering:
             return Refused(Reason.TOO_FAST, retry_after=wait)
         if result.decision is Decision.SUGGEST:
             entries = tuple(c.entry for c in result.candidates[:MAX_SUGGESTIONS])
-            return Suggestions(question, entries, record)
-        knowledge_base = snapshot.knowledge_base
-        titles = tuple(knowledge_base.title_of(t) for t in knowledge_base.topics)
-        return NotCovered(question, titles, record)
+            return Suggestions(question, entries, record, self._suggested.remember(record))
+        return NotCovered(question, _topic_titles(snapshot), record)
+
+    def none_of_these(
+        self, user_id: int, asker_id: int, token: str, message_id: int | None
+    ) -> NotCovered | Refused:
+        """The asker says no suggestion fits: the question is logged as not covered (if the
+        suggestion is still remembered) and they are offered the topics instead."""
+        if user_id != asker_id:
+            return Refused(Reason.NOT_YOURS)
+        if message_id is not None:
+            if self._used_picks.used(message_id):
+                return Refused(Reason.ALREADY_PICKED)
+            self._used_picks.use(message_id)
+        suggested = self._suggested.forget(token)
+        record = None
+        if suggested is not None:
+            record = dataclasses.replace(
+                suggested, decision=Decision.NONE.value, entry_id=None, score=0.0
+            )
+        question = suggested.question if suggested else ""
+        return NotCovered(question, _topic_titles(self.knowledge.current), record)
 
     def _answer_entry(self, asking: Asking, snapshot: FaqSnapshot) -> Outcome:
         if asking.way is Way.PICK and asking.user_id != asking.for_user_id:
@@ -305,6 +363,18 @@ class Answering:
         stored = await self.log.record_vote(entry_id=entry_id, user_id=user_id, helpful=helpful)
         return VoteResult.RECORDED if stored else VoteResult.NOT_SAVED
 
+    def complaint(self, entry_id: str, complaint: Complaint) -> bool:
+        """What was wrong with an answer voted not helpful; True once stored.
+
+        Not stored yet: keeping it needs a column in the feedback table, which waits for the
+        storage rewrite (see bot/storage). Until then it goes to the log, without the
+        member's id, for the maintainers, and the member is not told it was saved.
+        """
+        if self.knowledge.current.knowledge_base.get(entry_id) is None:
+            return False
+        log.info("feedback on %s: %s", entry_id, complaint.value)
+        return False
+
     @staticmethod
     def _record(
         asking: Asking, decision: str, entry_id: str | None, score: float
@@ -316,3 +386,8 @@ class Answering:
     def _record_result(self, asking: Asking, result: MatchResult) -> QuestionRecord:
         entry_id = result.entry.id if result.entry else None
         return self._record(asking, result.decision.value, entry_id, result.score)
+
+
+def _topic_titles(snapshot: FaqSnapshot) -> tuple[str, ...]:
+    knowledge_base = snapshot.knowledge_base
+    return tuple(knowledge_base.title_of(t) for t in knowledge_base.topics)

@@ -158,9 +158,8 @@ class FaqBot(commands.AutoShardedBot):
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)
         self.matching = MatchingQueue()
-        self.answering = Answering(
-            self.knowledge, self.matching, self.store, self.cooldown, self.burst
-        )
+        # Built in setup_hook from the services as they are when the bot starts.
+        self.answering: Answering
         # The handlers answering someone right now; shutdown waits for them.
         self.in_flight = InFlight()
         self._background: list[asyncio.Task[None]] = []
@@ -170,6 +169,9 @@ class FaqBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.store.open()
+        self.answering = Answering(
+            self.knowledge, self.matching, self.store, self.cooldown, self.burst
+        )
         replies = InteractionReplies(self.answering, self.late)
         await self.add_cog(Ask(self.answering, replies))
         await self.add_cog(Mentions(self, self.answering))

@@ -21,34 +21,54 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.answering import Answer, Answering, Asking, VoteResult, Way
+from bot.answering import Answer, Answering, Asking, Complaint, Refused, VoteResult, Way
 from bot.failures import guarded
 from bot.features.custom_ids import (
     STRING_SELECT,
     Delete,
     EntryChoice,
+    NoneOfThese,
     Pick,
     Related,
     Sources,
     TopicChoice,
     Vote,
+    WhatWasWrong,
     parse_custom_id,
 )
-from bot.features.rendering import ENTRY_GONE, all_sources_embed
+from bot.features.rendering import ENTRY_GONE, all_sources_embed, not_covered_text, refusal_text
 from bot.features.replies import InteractionReplies
 from bot.features.services import BotServices
-from bot.features.views import EntrySelect, TopicSelect, sent_view, topic_options
+from bot.features.views import EntrySelect, TopicSelect, sent_view, topic_options, why_view
 
 STALE = "This {what} no longer works; ask again with `/ask`."
 VOTE_GONE = "That answer is no longer in the FAQ, so your vote was not recorded."
 TOPIC_GONE = "That topic is no longer in the FAQ; run `/topics` again."
 NOT_YOURS_TO_DELETE = "Only the person who asked, or a moderator, can delete this answer."
-VOTE_REPLIES = {
-    VoteResult.RECORDED: "Thanks, your feedback is recorded (voting again replaces it).",
-    VoteResult.NOT_SAVED: "Thanks! Your feedback couldn't be saved just now.",
-    VoteResult.ENTRY_GONE: VOTE_GONE,
-    VoteResult.TOO_FAST: "You're voting quickly! Your vote was not recorded; try again soon.",
-}
+HELPFUL = "Thanks, glad it helped! Your feedback is recorded (voting again replaces it)."
+NOT_HELPFUL = (
+    "Sorry it didn't help; your feedback is recorded (voting again replaces it). "
+    "What was wrong with the answer?"
+)
+NOT_SAVED = "Thanks! Your feedback couldn't be saved just now."
+TOO_MANY_VOTES = "You're voting quickly! Your vote was not recorded; try again soon."
+WHAT_WAS_WRONG = "Thanks for telling us: *{complaint}*. The maintainers review feedback like this."
+NO_ANSWER_PICKED = "None of these was the answer."
+# Components that change or remove the message they are on: each must be on it, or a
+# modified client could aim one at another member's message.
+IN_PLACE = (Pick, NoneOfThese, Delete, WhatWasWrong, TopicChoice, EntryChoice)
+
+
+def carries(interaction: discord.Interaction, custom_id: object) -> bool:
+    """True when the interaction's message has a component with ``custom_id``."""
+    message = interaction.message
+    if message is None:
+        return False
+    for row in message.components:
+        children = getattr(row, "children", [row])
+        if any(getattr(child, "custom_id", None) == custom_id for child in children):
+            return True
+    return False
 
 
 def chosen(data: dict[str, Any]) -> str | None:
@@ -57,6 +77,11 @@ def chosen(data: dict[str, Any]) -> str | None:
     if isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
         return values[0]
     return None
+
+
+def complaint_in(data: dict[str, Any]) -> Complaint | None:
+    value = chosen(data)
+    return Complaint(value) if value in set(Complaint) else None
 
 
 def from_private_message(interaction: discord.Interaction) -> bool:
@@ -85,6 +110,8 @@ class Components(commands.Cog):
         data: dict[str, Any] = dict(interaction.data or {})
         component_type = data.get("component_type")
         action = parse_custom_id(data.get("custom_id"), component_type)
+        if isinstance(action, IN_PLACE) and not carries(interaction, data.get("custom_id")):
+            action = None
         if isinstance(action, Related):
             await self.ask(interaction, Way.RELATED, action.entry_id, action.asker_id)
         elif isinstance(action, Pick):
@@ -95,6 +122,10 @@ class Components(commands.Cog):
             await self.list_sources(interaction, action.entry_id)
         elif isinstance(action, Delete):
             await self.delete(interaction, action.asker_id)
+        elif isinstance(action, NoneOfThese):
+            await self.none_of_these(interaction, action)
+        elif isinstance(action, WhatWasWrong) and (complaint := complaint_in(data)) is not None:
+            await self.what_was_wrong(interaction, action.entry_id, complaint)
         elif isinstance(action, TopicChoice) and (topic := chosen(data)) is not None:
             await self.show_topic(interaction, topic)
         elif isinstance(action, EntryChoice) and (entry_id := chosen(data)) is not None:
@@ -131,7 +162,45 @@ class Components(commands.Cog):
         # store must not make the reply miss Discord's 3-second window.
         voting = self.answering.vote(interaction.user.id, vote.entry_id, helpful=vote.helpful)
         result = await self.replies.before_replying(interaction, voting, ephemeral=True)
-        await self.replies.say(interaction, VOTE_REPLIES[result])
+        if result is VoteResult.RECORDED and not vote.helpful:
+            await self.replies.respond(
+                interaction, NOT_HELPFUL, view=why_view(vote.entry_id), ephemeral=True
+            )
+            return
+        replies = {
+            VoteResult.RECORDED: HELPFUL,
+            VoteResult.NOT_SAVED: NOT_SAVED,
+            VoteResult.ENTRY_GONE: VOTE_GONE,
+            VoteResult.TOO_FAST: TOO_MANY_VOTES,
+        }
+        await self.replies.say(interaction, replies[result])
+
+    async def what_was_wrong(
+        self, interaction: discord.Interaction, entry_id: str, complaint: Complaint
+    ) -> None:
+        self.answering.complaint(entry_id, complaint)
+        await self.replies.update(
+            interaction, WHAT_WAS_WRONG.format(complaint=complaint.value), view=None
+        )
+
+    async def none_of_these(self, interaction: discord.Interaction, action: NoneOfThese) -> None:
+        message = interaction.message
+        outcome = self.answering.none_of_these(
+            interaction.user.id, action.asker_id, action.token, message.id if message else None
+        )
+        if isinstance(outcome, Refused):
+            await self.replies.say(interaction, refusal_text(outcome))
+            return
+        text = not_covered_text(outcome.topics, noted=False)
+        browser = sent_view(TopicSelect(topic_options(self.answering.snapshot.knowledge_base)))
+        if message is not None and message.flags.ephemeral:
+            await self.replies.update(interaction, text, view=browser)
+        else:
+            # A public "did you mean" (under a mention) loses its buttons; the topics are
+            # offered to the asker privately, as a browser is theirs alone.
+            await self.replies.update(interaction, NO_ANSWER_PICKED, view=None)
+            await self.replies.respond(interaction, text, view=browser, ephemeral=True)
+        await self.answering.record(outcome)
 
     async def show_topic(self, interaction: discord.Interaction, topic: str) -> None:
         knowledge_base = self.answering.snapshot.knowledge_base

@@ -50,6 +50,19 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class NoneOfThese:
+    asker_id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class WhatWasWrong:
+    """The menu under a 👎 that asks what was wrong with the answer."""
+
+    entry_id: str
+
+
+@dataclass(frozen=True)
 class TopicChoice:
     pass
 
@@ -59,7 +72,17 @@ class EntryChoice:
     pass
 
 
-Action = Related | Vote | Pick | Sources | Delete | TopicChoice | EntryChoice
+Action = (
+    Related
+    | Vote
+    | Pick
+    | Sources
+    | Delete
+    | NoneOfThese
+    | WhatWasWrong
+    | TopicChoice
+    | EntryChoice
+)
 
 BUTTON = discord.ComponentType.button.value
 STRING_SELECT = discord.ComponentType.string_select.value
@@ -67,10 +90,12 @@ _BUTTON_ID = re.compile(
     rf"faq:(?:related:(?:(?P<for>{SNOWFLAKE}):)?(?P<related>{ID})"
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
     rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})"
-    rf"|sources:(?P<sources>{ID})|delete:(?P<deleter>{SNOWFLAKE}))",
+    rf"|sources:(?P<sources>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
+    rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>[0-9a-f]{{8}}))",
     re.ASCII,
 )
 _SELECT_IDS: dict[str, Action] = {"faq:topics": TopicChoice(), "faq:entry": EntryChoice()}
+_WHY_ID = re.compile(rf"faq:why:(?P<entry>{ID})", re.ASCII)
 
 
 def related_id(entry_id: str, asker_id: int) -> str:
@@ -93,11 +118,21 @@ def delete_id(asker_id: int) -> str:
     return f"faq:delete:{asker_id}"
 
 
+def none_id(asker_id: int, token: str) -> str:
+    return f"faq:none:{asker_id}:{token}"
+
+
+def why_id(entry_id: str) -> str:
+    return f"faq:why:{entry_id}"
+
+
 def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
     """What a component interaction asks for, or None when it is none of the bot's."""
     if not isinstance(custom_id, str) or len(custom_id) > MAX_CUSTOM_ID_CHARS:
         return None
     if component_type == STRING_SELECT:
+        if (why := _WHY_ID.fullmatch(custom_id)) is not None:
+            return WhatWasWrong(why["entry"])
         return _SELECT_IDS.get(custom_id)
     if component_type != BUTTON or (found := _BUTTON_ID.fullmatch(custom_id)) is None:
         return None
@@ -109,4 +144,6 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Sources(found["sources"])
     if found["deleter"]:
         return Delete(int(found["deleter"]))
+    if found["none_asker"]:
+        return NoneOfThese(int(found["none_asker"]), found["token"])
     return Pick(int(found["asker"]), found["pick"])

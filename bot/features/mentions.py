@@ -94,7 +94,7 @@ class Mentions(commands.Cog):
         elif isinstance(outcome, Suggestions):
             await message.reply(
                 suggestion_text(),
-                view=suggestion_view(message.author.id, outcome.entries),
+                view=suggestion_view(message.author.id, outcome.entries, outcome.token),
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )

@@ -18,6 +18,7 @@ SELECT_LABEL_LIMIT = 100
 # that has a row to itself: longer questions are shortened at a word.
 BUTTON_LABEL_CHARS = 45
 ALL_SOURCES = "All sources"
+NONE_OF_THESE = "None of these"
 # A did-you-mean whose buttons were used: what the message says instead.
 PICKED = "You picked: **{question}**"
 # The bot's name as members see it stands in for this in the help text.

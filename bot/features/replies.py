@@ -121,7 +121,7 @@ class InteractionReplies:
         if isinstance(outcome, Answer):
             await self.answer(interaction, outcome)
         elif isinstance(outcome, Suggestions):
-            view = suggestion_view(interaction.user.id, outcome.entries)
+            view = suggestion_view(interaction.user.id, outcome.entries, outcome.token)
             await self.respond(interaction, suggestion_text(), view=view, ephemeral=True)
         elif isinstance(outcome, NotCovered):
             # The reply says whether the question was noted, so it is logged first; a slow

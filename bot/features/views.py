@@ -8,11 +8,20 @@ from typing import Any
 
 import discord
 
-from bot.answering import Answer
-from bot.features.custom_ids import delete_id, pick_id, related_id, sources_id, vote_id
+from bot.answering import Answer, Complaint
+from bot.features.custom_ids import (
+    delete_id,
+    none_id,
+    pick_id,
+    related_id,
+    sources_id,
+    vote_id,
+    why_id,
+)
 from bot.features.rendering import (
     ALL_SOURCES,
     BUTTON_LABEL_CHARS,
+    NONE_OF_THESE,
     SELECT_LABEL_LIMIT,
     clip,
     shorten,
@@ -54,8 +63,14 @@ def answer_view(answer: Answer) -> discord.ui.View:
     return sent_view(*items)
 
 
-def suggestion_view(asker_id: int, entries: Sequence[Entry]) -> discord.ui.View:
-    return sent_view(*(PickButton(asker_id, e.id, e.question) for e in entries))
+def suggestion_view(asker_id: int, entries: Sequence[Entry], token: str) -> discord.ui.View:
+    """One row per choice, then "None of these" on its own."""
+    picks = [PickButton(asker_id, e.id, e.question, row=row) for row, e in enumerate(entries)]
+    return sent_view(*picks, NoneButton(asker_id, token, row=len(picks)))
+
+
+def why_view(entry_id: str) -> discord.ui.View:
+    return sent_view(WhyMenu(entry_id))
 
 
 class RelatedButton(discord.ui.Button[Any]):
@@ -106,11 +121,38 @@ class DeleteButton(discord.ui.Button[Any]):
 class PickButton(discord.ui.Button[Any]):
     """A "did you mean" choice that only the person who asked may press."""
 
-    def __init__(self, asker_id: int, entry_id: str, label: str) -> None:
+    def __init__(self, asker_id: int, entry_id: str, label: str, *, row: int) -> None:
         super().__init__(
             label=shorten(label, BUTTON_LABEL_CHARS),
             style=discord.ButtonStyle.primary,
             custom_id=pick_id(asker_id, entry_id),
+            row=row,
+        )
+
+
+class NoneButton(discord.ui.Button[Any]):
+    """The way out of a "did you mean": the question is noted and the topics offered."""
+
+    def __init__(self, asker_id: int, token: str, *, row: int) -> None:
+        super().__init__(
+            label=NONE_OF_THESE,
+            style=discord.ButtonStyle.secondary,
+            custom_id=none_id(asker_id, token),
+            row=row,
+        )
+
+
+class WhyMenu(discord.ui.Select[Any]):
+    """Asked privately after a 👎: what was wrong with the answer."""
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(
+            custom_id=why_id(entry_id),
+            placeholder="What was wrong?",
+            options=[
+                discord.SelectOption(label=complaint.value.capitalize(), value=complaint.value)
+                for complaint in Complaint
+            ],
         )
 
 

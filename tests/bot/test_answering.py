@@ -310,3 +310,35 @@ async def test_votes_are_limited_per_member_before_they_reach_the_store(
     stats = await store.stats(since=utcnow() - timedelta(hours=1))
     # Ana's last recorded vote (the 10th, not helpful) stands; Ben's is helpful.
     assert stats.feedback == [EntryFeedback("swallow-speed", 1, 1)]
+
+
+# --- none of these ----------------------------------------------------------------------------
+
+
+async def test_none_of_these_logs_the_suggested_question_as_not_covered_once(
+    answering: Answering, store: Store
+) -> None:
+    suggested = await asked(answering, asking(SUGGESTING))
+    assert isinstance(suggested, Suggestions)
+    assert answering.none_of_these(BEN, ANA, suggested.token, 80) == Refused(Reason.NOT_YOURS)
+    declined = answering.none_of_these(ANA, ANA, suggested.token, 80)
+    assert isinstance(declined, NotCovered)
+    assert declined.topics == ("Birds", "ships")
+    assert declined.record is not None
+    assert (declined.record.question, declined.record.decision) == (SUGGESTING, "none")
+    assert await answering.record(declined)
+    groups = await store.unanswered(since=utcnow() - timedelta(hours=1))
+    assert [(g.example, g.count) for g in groups] == [(SUGGESTING, 1)]
+    # The suggestion is used up: no second "none", and no pick from it either.
+    again = answering.none_of_these(ANA, ANA, suggested.token, 80)
+    assert again == Refused(Reason.ALREADY_PICKED)
+    pick = await answering.answer(button(Way.PICK, "swallow-speed", message_id=80))
+    assert pick == Refused(Reason.ALREADY_PICKED)
+
+
+async def test_none_of_these_after_a_restart_still_offers_the_topics_but_logs_nothing(
+    answering: Answering,
+) -> None:
+    declined = answering.none_of_these(ANA, ANA, "0123abcd", 81)
+    assert isinstance(declined, NotCovered)
+    assert declined.record is None

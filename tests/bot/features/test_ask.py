@@ -122,10 +122,12 @@ async def test_an_ambiguous_question_gets_a_private_did_you_mean_with_pick_butto
     assert is_ephemeral(data)
     assert "Did you mean" in data["content"]
     asker = discord_double.world.member_user["id"]
-    assert custom_ids(data) == [f"faq:pick:{asker}:{i}" for i in SUGGESTED_IDS]
+    rows = [[c["custom_id"] for c in row["components"]] for row in data["components"]]
+    assert rows[:-1] == [[f"faq:pick:{asker}:{i}"] for i in SUGGESTED_IDS]
+    assert re.fullmatch(rf"faq:none:{asker}:[0-9a-f]{{8}}", rows[-1][0])
     labels = [c["label"] for row in data["components"] for c in row["components"]]
     assert all(labels)
-    assert all(len(label) <= 80 for label in labels)
+    assert all(len(label) <= 45 for label in labels)
     stats = await eventually(lambda: _stats_with(bot, suggested=1), what="the logged suggestion")
     assert (stats.questions, stats.answered, stats.unanswered) == (1, 0, 0)
     discord_double.assert_clean()
@@ -519,6 +521,78 @@ async def test_feedback_is_one_vote_per_user_and_entry(
 
     await press(discord_double, not_helpful, answer)  # changing one's mind replaces the vote
     await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 1, 1)]))
+    discord_double.assert_clean()
+
+
+async def test_thumbs_down_asks_privately_what_was_wrong(
+    bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    answer = discord_double.original_message(interaction["id"])
+    up = await press(discord_double, "faq:vote:tsubame-project:1", answer)
+    down = await press(discord_double, "faq:vote:tsubame-project:0", answer)
+    assert is_ephemeral(down)
+    assert up["content"] != down["content"]  # 👍 and 👎 are acknowledged differently
+    assert not up.get("components")
+    (menu,) = [c for row in down["components"] for c in row["components"]]
+    assert menu["custom_id"] == "faq:why:tsubame-project"
+    assert [o["value"] for o in menu["options"]] == [
+        "wrong answer",
+        "out of date",
+        "unclear",
+        "missing source",
+    ]
+    asked_why = next(
+        m for m in discord_double.messages.values() if m.get("content") == down["content"]
+    )
+    with caplog.at_level("INFO", logger="bot.answering"):
+        chose = await discord_double.choose_select(
+            "faq:why:tsubame-project", ["out of date"], message=asked_why
+        )
+        body = await discord_double.interaction_response(chose["id"])
+    assert body["type"] == 7  # the question is replaced by the thanks, in place
+    assert "out of date" in body["data"]["content"]
+    assert body["data"]["components"] == []
+    assert "feedback on tsubame-project: out of date" in caplog.text
+    discord_double.assert_clean()
+
+
+async def test_none_of_these_notes_the_question_and_offers_the_topics(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, data = await ask(discord_double, SUGGEST_QUESTION)
+    suggestion = discord_double.original_message(interaction["id"])
+    none = custom_ids(data)[-1]
+    click = await discord_double.click_button(none, message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert "couldn't find that" in update["data"]["content"]
+    assert custom_ids(update["data"]) == ["faq:topics"]
+    groups = await eventually(
+        lambda: bot.store.unanswered(since=utcnow() - timedelta(hours=1)),
+        what="the question in the unanswered log",
+    )
+    assert [(g.example, g.count) for g in groups] == [(SUGGEST_QUESTION, 1)]
+    # The suggestion is used: its picks no longer answer.
+    asker = discord_double.world.member_user["id"]
+    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    assert not again.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_none_of_these_under_a_mention_clears_it_and_offers_topics_privately(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    suggestion = discord_double.messages[reply.response["id"]]
+    click = await discord_double.click_button(custom_ids(suggestion)[-1], message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert update["data"]["components"] == []
+    offered = await follow_up(discord_double, click)
+    assert is_ephemeral(offered)
+    assert custom_ids(offered) == ["faq:topics"]
     discord_double.assert_clean()
 
 

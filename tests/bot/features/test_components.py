@@ -13,9 +13,9 @@ import pytest
 from support.answers import answered_entry, custom_ids
 
 from bot.client import FaqBot
-from bot.features.components import NOT_YOURS_TO_DELETE, STALE, TOPIC_GONE, VOTE_GONE
+from bot.features.components import NOT_YOURS_TO_DELETE, STALE, VOTE_GONE
 from bot.features.custom_ids import Delete, Pick, Related, Sources, Vote, parse_custom_id
-from bot.features.rendering import ENTRY_GONE, ONLY_THE_ASKER
+from bot.features.rendering import ENTRY_GONE
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble, interaction_payloads
 from testkit.discord_double import payloads as p
@@ -104,22 +104,36 @@ FORGED: dict[str, tuple[str, int, list[Any] | None, str]] = {
     "a menu choice of nothing": ("faq:topics", SELECT, [], STALE_MENU),
     "a menu choice that is not text": ("faq:entry", SELECT, [7], STALE_MENU),
     "two menu choices": ("faq:entry", SELECT, ["tsubame-status", "cyder"], STALE_MENU),
-    "another user's did-you-mean pick": (
+    # Components that edit or delete their message must be on it: aimed at an answer, each
+    # is refused, so no one can rewrite or remove another member's message.
+    "a pick that is not on the message": (
         f"faq:pick:{OWNER_ID}:uk-skills-gap",
         BUTTON,
         None,
-        ONLY_THE_ASKER,
+        STALE_BUTTON,
+    ),
+    "a none-of-these that is not on the message": (
+        f"faq:none:{OWNER_ID}:0123abcd",
+        BUTTON,
+        None,
+        STALE_BUTTON,
     ),
     "an unknown entry id": ("faq:related:no-such-entry", BUTTON, None, ENTRY_GONE),
-    "an unknown entry in a menu": ("faq:entry", SELECT, ["z" * 5_000], ENTRY_GONE),
-    "an unknown topic in a menu": ("faq:topics", SELECT, ["no-such-topic"], TOPIC_GONE),
+    "a question menu that is not on the message": ("faq:entry", SELECT, ["cyder"], STALE_MENU),
+    "a topic menu that is not on the message": ("faq:topics", SELECT, ["olympics"], STALE_MENU),
+    "a what-was-wrong menu that is not on the message": (
+        "faq:why:tsubame-project",
+        SELECT,
+        ["unclear"],
+        STALE_MENU,
+    ),
     "a vote for an unknown entry": ("faq:vote:no-such-entry:1", BUTTON, None, VOTE_GONE),
     "the sources of an unknown entry": ("faq:sources:no-such-entry", BUTTON, None, ENTRY_GONE),
-    "another member's delete button": (
+    "a delete button that is not on the message": (
         f"faq:delete:{OWNER_ID}",
         BUTTON,
         None,
-        NOT_YOURS_TO_DELETE,
+        STALE_BUTTON,
     ),
     "a delete button without its asker": ("faq:delete:", BUTTON, None, STALE_BUTTON),
 }
@@ -137,10 +151,11 @@ async def click(
     component_type: int,
     values: list[Any] | None,
     message: Payload,
+    user: Payload | None = None,
 ) -> Payload:
     """A component interaction as a modified client could send it: any custom id, type and
     values, on a message the bot sent, whether or not that component is on it."""
-    invoker = double.world.invoker()
+    invoker = double.world.invoker(user=user)
     payload = interaction_payloads.interaction(
         interaction_payloads.MESSAGE_COMPONENT,
         {"custom_id": custom_id, "component_type": component_type}
@@ -296,6 +311,11 @@ async def test_the_asker_can_delete_their_public_answer_and_others_cannot(
     body = await discord_double.interaction_response(refused["id"])
     assert body["data"]["flags"] & EPHEMERAL
     assert body["data"]["content"] == NOT_YOURS_TO_DELETE
+    # Nor can they aim a delete button of their own at it.
+    owner = discord_double.world.owner
+    forged = await click(discord_double, f"faq:delete:{owner['id']}", BUTTON, None, message, owner)
+    body = await discord_double.interaction_response(forged["id"])
+    assert body["data"]["content"] == STALE_BUTTON
     assert message["id"] in discord_double.messages
 
     pressed = await discord_double.click_button(delete, message=message)
