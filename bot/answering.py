@@ -74,6 +74,9 @@ class Asking:
     from_private_message: bool = False
     for_user_id: int | None = None
     message_id: int | None = None
+    # A mention in reply to someone's message asks their question for them: the answer is
+    # theirs (its buttons are for them), while the rate rules count the member who asked.
+    on_behalf_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,8 @@ class Answering:
             self.burst.claim(asking.channel_id, entry.id)
         lookup = snapshot.knowledge_base.get
         related = tuple(r for r in map(lookup, entry.related) if r is not None)
-        return Answer(entry, related[:MAX_RELATED], public, asking.user_id, record)
+        for_user = asking.on_behalf_of or asking.user_id
+        return Answer(entry, related[:MAX_RELATED], public, for_user, record)
 
     def posted(self, channel_id: int, answer: Answer, link: str) -> None:
         """Where a public answer was posted: "just answered" replies link to it."""

@@ -37,7 +37,7 @@ from bot.features.replies import ACK_BUDGET_SECONDS
 from bot.features.services import BotServices
 from bot.features.views import answer_view, suggestion_view
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
-from knowledge.text import printable
+from knowledge.text import normalise, printable
 
 log = logging.getLogger(__name__)
 # A cooldown note in a channel is for the asker alone; it goes away again after this long.
@@ -69,22 +69,36 @@ class Mentions(commands.Cog):
             await _reply(message, f"Sorry, something went wrong (ref `{ref}`).")
 
     async def _answer(self, message: discord.Message, me: discord.ClientUser) -> None:
-        # A message may run over several lines; each line break must stay a word break.
-        question = printable(re.sub(rf"<@!?{me.id}>", " ", message.content), MAX_QUESTION_LENGTH)
+        question = question_in(message, me)
+        replied_to = replied_question(message, me) if is_blank(question) else None
+        asker = replied_to.author if replied_to is not None else message.author
         asking = Asking(
             Way.MENTION,
             user_id=message.author.id,
             channel_id=message.channel.id,
             guild_id=message.guild.id if message.guild else None,
-            question=question,
+            question=question_in(replied_to, me) if replied_to is not None else question,
             in_dm=message.guild is None,
+            on_behalf_of=asker.id if replied_to is not None else None,
         )
         outcome = await self.answering.answer(asking)
-        await self._send(message, outcome)
+        if replied_to is not None and isinstance(outcome, Answer | Suggestions):
+            # Answered under the question it answers, saying whose question that is.
+            name = discord.utils.escape_markdown(asker.display_name)
+            await self._send(replied_to, outcome, asker.id, f"Answering {name}'s question:")
+            return
+        await self._send(message, outcome, message.author.id)
 
-    async def _send(self, message: discord.Message, outcome: Outcome) -> None:
+    async def _send(
+        self,
+        message: discord.Message,
+        outcome: Outcome,
+        asker_id: int,
+        heading: str | None = None,
+    ) -> None:
         if isinstance(outcome, Answer):
             reply = await message.reply(
+                heading,
                 embed=answer_embed(outcome.entry),
                 view=answer_view(outcome),
                 allowed_mentions=NO_PINGS,
@@ -92,9 +106,10 @@ class Mentions(commands.Cog):
             )
             self.answering.posted(message.channel.id, outcome, reply.jump_url)
         elif isinstance(outcome, Suggestions):
+            text = suggestion_text() if heading is None else f"{heading}\n{suggestion_text()}"
             await message.reply(
-                suggestion_text(),
-                view=suggestion_view(message.author.id, outcome.entries, outcome.token),
+                text,
+                view=suggestion_view(asker_id, outcome.entries, outcome.token),
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )
@@ -124,6 +139,30 @@ class Mentions(commands.Cog):
         noted = bool(done) and logged.result()
         await _reply(message, not_covered_text(outcome.topics, noted=noted))
         await asyncio.shield(logged)
+
+
+def question_in(message: discord.Message, me: discord.ClientUser) -> str:
+    # A message may run over several lines; each line break must stay a word break.
+    text = re.sub(rf"<@!?{me.id}>", " ", message.content)
+    return printable(text, MAX_QUESTION_LENGTH)
+
+
+def replied_question(message: discord.Message, me: discord.ClientUser) -> discord.Message | None:
+    """The member's message that a bare mention replies to, when it has a question to answer.
+
+    (Discord sends a replied-to message's text to a bot without the message-content intent
+    only in some cases; when it is withheld there is nothing to answer, and the mention gets
+    the help text as a bare mention does.)
+    """
+    reference = message.reference
+    replied = reference.resolved if reference is not None else None
+    if not isinstance(replied, discord.Message) or replied.author.bot:
+        return None
+    return None if is_blank(question_in(replied, me)) else replied
+
+
+def is_blank(question: str) -> bool:
+    return not normalise(question)
 
 
 async def _reply(message: discord.Message, text: str, delete_after: float | None = None) -> None:

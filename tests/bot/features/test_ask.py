@@ -282,6 +282,40 @@ async def test_the_help_text_names_the_bot_by_its_nickname_in_the_server(
     discord_double.assert_clean()
 
 
+async def test_a_bare_mention_in_reply_answers_the_replied_message_and_says_whose(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    question = await discord_double.user_message("what is the tsubame project", author=world.owner)
+    await discord_double.user_message("", mention_bot=True, reply_to=question)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    # Posted under the question it answers, naming the member who asked it.
+    assert str(reply.body["message_reference"]["message_id"]) == question["id"]
+    assert reply.body["content"] == "Answering Guild Owner's question:"
+    assert answered_entry(reply.body) == "tsubame-project"
+    # Its buttons are for the member whose question it was.
+    related = [i for i in custom_ids(reply.body) if i.startswith("faq:related:")]
+    assert related
+    assert all(i.startswith(f"faq:related:{world.owner['id']}:") for i in related)
+    assert reply.body["allowed_mentions"]["parse"] == []
+    discord_double.assert_clean()
+
+
+async def test_a_bare_mention_in_reply_to_the_bot_gets_the_help_text(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message("what is the tsubame project", mention_bot=True)
+    answer = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    await discord_double.user_message(
+        "", mention_bot=True, reply_to=discord_double.messages[answer.response["id"]]
+    )
+    reply = await discord_double.wait_for_request(
+        "POST", CHANNEL_MESSAGES, predicate=lambda r: r is not answer
+    )
+    assert reply.body["content"] == SHOWN_HELP
+    discord_double.assert_clean()
+
+
 def small_talk_reply(bot: FaqBot, kind_id: str) -> str:
     """The reply the FAQ's small-talk data gives for ``kind_id`` (data, not test text)."""
     kinds = {k.id: k for k in bot.knowledge.current.knowledge_base.small_talk}
