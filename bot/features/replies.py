@@ -141,11 +141,14 @@ class InteractionReplies:
         await self.answering.record(outcome)
 
     async def answer(self, interaction: discord.Interaction, answer: Answer) -> None:
+        # In a DM only the member sees the answer anyway; an ephemeral one would vanish from
+        # their history when their client reloads.
+        in_dm = interaction.guild_id is None
         message_id = await self.respond(
             interaction,
             embed=answer_embed(answer.entry),
             view=answer_view(answer),
-            ephemeral=not answer.public,
+            ephemeral=not answer.public and not in_dm,
         )
         if message_id is not None and interaction.channel_id is not None:
             link = jump_url(interaction.guild_id, interaction.channel_id, message_id)

@@ -256,6 +256,16 @@ async def test_a_direct_message_is_answered_without_a_mention(
     discord_double.assert_clean()
 
 
+async def test_ask_in_a_direct_message_answers_with_a_message_that_stays(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "what is the tsubame project", dm=True)
+    assert answered_entry(data) == "tsubame-project"
+    assert not is_ephemeral(data)  # private anyway; an ephemeral one would not stay
+    assert not any(i.startswith("faq:delete:") for i in custom_ids(data))
+    discord_double.assert_clean()
+
+
 async def test_a_bare_mention_gets_the_help_text(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
