@@ -192,7 +192,7 @@ async def test_a_forged_stale_or_malformed_component_is_answered_privately(
     # an error, and no vote was stored for what was refused.
     related = await discord_double.click_button("faq:related:tsubame-status", message=message)
     answer = await discord_double.interaction_response(related["id"])
-    assert answer["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert answered_entry(answer["data"]) == "tsubame-status"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
     assert stats.feedback == []

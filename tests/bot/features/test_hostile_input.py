@@ -80,7 +80,7 @@ async def outcome(double: DiscordDouble, interaction: Payload) -> Payload:
 async def assert_still_answering(double: DiscordDouble) -> None:
     asked = await double.slash_command("ask", {"question": "is tsubame still running"})
     body = await double.interaction_response(asked["id"])
-    assert body["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert answered_entry(body["data"]) == "tsubame-status"
 
 
 def assert_clean_reply(data: Payload, question: str) -> None:
@@ -266,7 +266,7 @@ async def test_an_unknown_extra_option_is_ignored_and_the_question_answered(
         {"name": "count", "type": 4, "value": 7},
     ]
     data = await outcome(discord_double, await discord_double.slash_command("ask", options))
-    assert data["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert answered_entry(data) == "tsubame-status"
     assert errors_in(caplog) == []
     discord_double.assert_clean()
 
