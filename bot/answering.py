@@ -53,6 +53,7 @@ class Way(enum.StrEnum):
     PICK = "pick"  # a "did you mean" choice
     RELATED = "related"  # a related-question button under an answer
     TOPICS = "topics"  # a question chosen in the /topics browser
+    SHARE = "share"  # "Post here" under an answer only the member could see
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Answer:
     # Whom the answer is for: only they may pick from it, and their related clicks are public.
     for_user_id: int
     record: QuestionRecord | None = None
+    # Private, in a server channel: the member may post it there ("Post here").
+    shareable: bool = False
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,8 @@ class Answering:
             public = not (
                 asking.in_dm or asking.from_private_message or asking.for_user_id != asking.user_id
             )
+        elif asking.way is Way.SHARE:
+            public = not asking.in_dm  # the member chose to post it
         else:
             public = False  # browsing /topics is private
         one_pick = asking.message_id if asking.way is Way.PICK else None
@@ -344,7 +349,8 @@ class Answering:
         lookup = snapshot.knowledge_base.get
         related = tuple(r for r in map(lookup, entry.related) if r is not None)
         for_user = asking.on_behalf_of or asking.user_id
-        return Answer(entry, related[:MAX_RELATED], public, for_user, record)
+        shareable = not public and not asking.in_dm
+        return Answer(entry, related[:MAX_RELATED], public, for_user, record, shareable)
 
     def posted(self, channel_id: int, answer: Answer, link: str) -> None:
         """Where a public answer was posted: "just answered" replies link to it."""

@@ -30,6 +30,7 @@ from bot.features.custom_ids import (
     NoneOfThese,
     Pick,
     Related,
+    Share,
     Sources,
     TopicChoice,
     Vote,
@@ -120,6 +121,8 @@ class Components(commands.Cog):
             await self.vote(interaction, action)
         elif isinstance(action, Sources):
             await self.list_sources(interaction, action.entry_id)
+        elif isinstance(action, Share):
+            await self.ask(interaction, Way.SHARE, action.entry_id, interaction.user.id)
         elif isinstance(action, Delete):
             await self.delete(interaction, action.asker_id)
         elif isinstance(action, NoneOfThese):

@@ -45,6 +45,11 @@ class Sources:
 
 
 @dataclass(frozen=True)
+class Share:
+    entry_id: str
+
+
+@dataclass(frozen=True)
 class Delete:
     asker_id: int
 
@@ -77,6 +82,7 @@ Action = (
     | Vote
     | Pick
     | Sources
+    | Share
     | Delete
     | NoneOfThese
     | WhatWasWrong
@@ -90,7 +96,7 @@ _BUTTON_ID = re.compile(
     rf"faq:(?:related:(?:(?P<for>{SNOWFLAKE}):)?(?P<related>{ID})"
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
     rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})"
-    rf"|sources:(?P<sources>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
+    rf"|sources:(?P<sources>{ID})|share:(?P<share>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
     rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>[0-9a-f]{{8}}))",
     re.ASCII,
 )
@@ -112,6 +118,10 @@ def pick_id(asker_id: int, entry_id: str) -> str:
 
 def sources_id(entry_id: str) -> str:
     return f"faq:sources:{entry_id}"
+
+
+def share_id(entry_id: str) -> str:
+    return f"faq:share:{entry_id}"
 
 
 def delete_id(asker_id: int) -> str:
@@ -142,6 +152,8 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Vote(found["vote"], helpful=found["helpful"] == "1")
     if found["sources"]:
         return Sources(found["sources"])
+    if found["share"]:
+        return Share(found["share"])
     if found["deleter"]:
         return Delete(int(found["deleter"]))
     if found["none_asker"]:

@@ -19,6 +19,7 @@ SELECT_LABEL_LIMIT = 100
 BUTTON_LABEL_CHARS = 45
 ALL_SOURCES = "All sources"
 NONE_OF_THESE = "None of these"
+POST_HERE = "Post here"
 # A did-you-mean whose buttons were used: what the message says instead.
 PICKED = "You picked: **{question}**"
 # The bot's name as members see it stands in for this in the help text.

@@ -14,6 +14,7 @@ from bot.features.custom_ids import (
     none_id,
     pick_id,
     related_id,
+    share_id,
     sources_id,
     vote_id,
     why_id,
@@ -22,6 +23,7 @@ from bot.features.rendering import (
     ALL_SOURCES,
     BUTTON_LABEL_CHARS,
     NONE_OF_THESE,
+    POST_HERE,
     SELECT_LABEL_LIMIT,
     clip,
     shorten,
@@ -58,6 +60,8 @@ def answer_view(answer: Answer) -> discord.ui.View:
     items.append(VoteButton(answer.entry.id, helpful=False, row=last))
     if lay_out_sources(answer.entry.sources).hidden:
         items.append(SourcesButton(answer.entry.id, row=last))
+    if answer.shareable:
+        items.append(ShareButton(answer.entry.id, row=last))
     if answer.public:
         items.append(DeleteButton(answer.for_user_id, row=last))
     return sent_view(*items)
@@ -102,6 +106,18 @@ class SourcesButton(discord.ui.Button[Any]):
             label=ALL_SOURCES,
             style=discord.ButtonStyle.secondary,
             custom_id=sources_id(entry_id),
+            row=row,
+        )
+
+
+class ShareButton(discord.ui.Button[Any]):
+    """Posts an answer only the member sees in the channel, for everyone there."""
+
+    def __init__(self, entry_id: str, *, row: int) -> None:
+        super().__init__(
+            label=POST_HERE,
+            style=discord.ButtonStyle.primary,
+            custom_id=share_id(entry_id),
             row=row,
         )
 

@@ -284,6 +284,28 @@ async def test_a_related_click_is_private_unless_by_the_asker_on_a_public_answer
     assert not unknown_asker.public
 
 
+async def test_a_private_answer_in_a_server_may_be_posted_there_under_the_same_rules(
+    make_answering: MakeAnswering,
+) -> None:
+    answering = make_answering(rate=2)
+    private = await asked(answering, button(Way.RELATED, "ship-anchor", user=BEN))
+    assert isinstance(private, Answer)
+    assert private.shareable
+    in_dm = await asked(answering, button(Way.TOPICS, "ship-knots", in_dm=True))
+    assert isinstance(in_dm, Answer)
+    assert not in_dm.shareable  # a DM has no one to share it with
+    shared = await asked(answering, button(Way.SHARE, "ship-anchor", user=BEN))
+    assert isinstance(shared, Answer)
+    assert shared.public
+    assert not shared.shareable
+    # Posting it again is pointed to the first; and it cost Ben his second question.
+    again = await asked(answering, button(Way.SHARE, "ship-anchor", user=BEN))
+    assert again == Refused(Reason.JUST_ANSWERED, earlier_link=LINK)
+    refused = await asked(answering, button(Way.SHARE, "ship-knots", user=BEN))
+    assert isinstance(refused, Refused)
+    assert refused.reason is Reason.TOO_FAST
+
+
 async def test_an_answer_chosen_in_topics_is_private(answering: Answering) -> None:
     outcome = await answering.answer(button(Way.TOPICS, "owl-night-vision"))
     assert isinstance(outcome, Answer)

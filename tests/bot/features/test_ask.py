@@ -524,6 +524,27 @@ async def test_a_related_click_by_someone_else_is_answered_privately_to_them(
     discord_double.assert_clean()
 
 
+async def test_someone_answered_privately_can_post_the_answer_here(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    asker = discord_double.world.member_user["id"]
+    answer = discord_double.original_message(interaction["id"])
+    other = discord_double.world.owner
+    click = await discord_double.click_button(
+        f"faq:related:{asker}:tsubame-status", message=answer, user=other
+    )
+    await discord_double.interaction_response(click["id"])
+    private = discord_double.original_message(click["id"])
+    assert is_ephemeral(private)
+    assert "faq:share:tsubame-status" in custom_ids(private)
+    shared = await press(discord_double, "faq:share:tsubame-status", private, user=other)
+    assert not is_ephemeral(shared)
+    assert answered_entry(shared) == "tsubame-status"
+    assert f"faq:delete:{other['id']}" in custom_ids(shared)  # theirs to delete
+    discord_double.assert_clean()
+
+
 async def test_a_related_click_on_a_private_answer_stays_private(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
