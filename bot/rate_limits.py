@@ -1,7 +1,7 @@
 """Rate limits: how often one member may ask, and one answer per channel per window.
 
 Plain objects on an injectable clock, with no Discord in them: the answering layer
-(bot/answering.py) applies them to every way a question reaches the bot.
+(bot/answering/) applies them to every way a question reaches the bot.
 """
 
 from __future__ import annotations

@@ -146,6 +146,17 @@ def test_the_client_check_sees_each_way_of_importing_it() -> None:
     assert imports_of_client(source) == [1, 2, 3, 5]
 
 
+def test_no_answering_module_names_discord_in_its_imports() -> None:
+    """Even for typing: the answering layer knows nothing of Discord."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in sorted((ROOT / "bot" / "answering").rglob("*.py"))
+        for line, name in imported_top_levels(path.read_text(encoding="utf-8"))
+        if name in {"discord", "aiohttp"}
+    ]
+    assert found == []
+
+
 def test_importing_the_answering_layer_never_imports_discord() -> None:
     """Answering is decided without Discord; the features adapt it to slash, mention, button."""
     code = (

@@ -1,7 +1,7 @@
 """Sending the answering layer's outcomes as interaction responses; nobody is ever pinged.
 
 /ask, the buttons and the /topics menus all answer through ``InteractionReplies``: it renders
-an ``Outcome`` (bot/answering.py), sends it as the interaction's response (or a follow-up if
+an ``Outcome`` (bot/answering/), sends it as the interaction's response (or a follow-up if
 it was deferred), and writes the question log before the reply when the reply reports it,
 after otherwise.
 """

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from support.answers import answered_entry, custom_ids
 
-from bot import answering
+from bot.answering import service as answering_service
 from bot.client import FaqBot
 from bot.features.rendering import help_text
 from bot.storage import EntryFeedback, utcnow
@@ -349,7 +349,7 @@ async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by
     bot: FaqBot, discord_double: DiscordDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if eight questions were already waiting for the matching thread.
-    monkeypatch.setattr(answering, "DEFER_BACKLOG", 0)
+    monkeypatch.setattr(answering_service, "DEFER_BACKLOG", 0)
     interaction = await discord_double.slash_command(
         "ask", {"question": "what is the tsubame project"}
     )

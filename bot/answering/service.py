@@ -14,14 +14,26 @@ value that the Discord layer (bot/features/) renders and sends. Here, once per r
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
-import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Protocol
 
+from bot.answering.memory import Suggested, UsedPicks
+from bot.answering.outcomes import (
+    Answer,
+    Asking,
+    Complaint,
+    NotCovered,
+    Outcome,
+    QuestionRecord,
+    Reason,
+    Refused,
+    SmallTalkReply,
+    Suggestions,
+    VoteResult,
+    Way,
+)
 from bot.knowledge_service import FaqSnapshot, KnowledgeService
 from bot.matching_queue import MatchingQueue
 from bot.rate_limits import BurstGuard, Cooldown
@@ -40,129 +52,6 @@ MAX_SUGGESTIONS = 3
 # Votes per member: enough to vote on every answer in a conversation, few enough that one
 # member's flood is turned away before it reaches the store and slows everyone's writes.
 VOTE_RATE, VOTE_PER_SECONDS = 10, 60.0
-# Picks remembered as used; a suggestion message older than the last this many is long gone
-# from anyone's screen.
-USED_PICKS_KEPT = 10_000
-
-
-class Way(enum.StrEnum):
-    """How the question reached the bot; also the log's ``source``."""
-
-    SLASH = "slash"
-    MENTION = "mention"
-    PICK = "pick"  # a "did you mean" choice
-    RELATED = "related"  # a related-question button under an answer
-    TOPICS = "topics"  # a question chosen in the /topics browser
-    SHARE = "share"  # "Post here" under an answer only the member could see
-
-
-@dataclass(frozen=True)
-class Asking:
-    """One request to answer: what, who, where and how.
-
-    ``question`` is the text typed (slash, mention); ``entry_id`` the entry a button or menu
-    names (pick, related, topics). ``for_user_id`` is the member the message holding the
-    button was for (None when the button does not say); ``message_id`` is that message.
-    """
-
-    way: Way
-    user_id: int
-    channel_id: int
-    guild_id: int | None
-    question: str = ""
-    entry_id: str | None = None
-    in_dm: bool = False
-    from_private_message: bool = False
-    for_user_id: int | None = None
-    message_id: int | None = None
-    # A mention in reply to someone's message asks their question for them: the answer is
-    # theirs (its buttons are for them), while the rate rules count the member who asked.
-    on_behalf_of: int | None = None
-
-
-@dataclass(frozen=True)
-class QuestionRecord:
-    """One row for the question log (the store's ``record_question`` arguments)."""
-
-    question: str
-    decision: str
-    entry_id: str | None
-    score: float
-    guild_id: int | None
-    source: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    entry: Entry
-    related: tuple[Entry, ...]
-    # Posted for the channel to see; otherwise only the member sees it.
-    public: bool
-    # Whom the answer is for: only they may pick from it, and their related clicks are public.
-    for_user_id: int
-    record: QuestionRecord | None = None
-    # Private, in a server channel: the member may post it there ("Post here").
-    shareable: bool = False
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    question: str
-    entries: tuple[Entry, ...]
-    record: QuestionRecord | None = None
-    # Names this "did you mean" for its "none of these" button (``Answering.none_of_these``).
-    token: str = ""
-
-
-@dataclass(frozen=True)
-class NotCovered:
-    question: str
-    # The FAQ's topics by their display names, in the order members see them.
-    topics: tuple[str, ...]
-    record: QuestionRecord | None = None
-
-
-@dataclass(frozen=True)
-class SmallTalkReply:
-    # The FAQ's reply for this kind of small talk; None means "show the help text".
-    reply: str | None
-    record: None = None
-
-
-class Reason(enum.StrEnum):
-    TOO_FAST = "too fast"  # the member's cooldown
-    JUST_ANSWERED = "just answered"  # the same answer was just posted in this channel
-    NOT_YOURS = "not yours"  # a pick from someone else's "did you mean"
-    ALREADY_PICKED = "already picked"  # a pick from a "did you mean" already used
-    ENTRY_GONE = "entry gone"  # the entry a button names is no longer in the FAQ
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: Reason
-    retry_after: float = 0.0
-    # JUST_ANSWERED: the earlier answer's link, once it has been posted.
-    earlier_link: str | None = None
-    record: None = None
-
-
-Outcome = Answer | Suggestions | NotCovered | SmallTalkReply | Refused
-
-
-class VoteResult(enum.StrEnum):
-    RECORDED = "recorded"
-    NOT_SAVED = "not saved"  # the store failed; the member is told
-    ENTRY_GONE = "entry gone"
-    TOO_FAST = "too fast"
-
-
-class Complaint(enum.StrEnum):
-    """What a member says was wrong with an answer they found not helpful."""
-
-    WRONG = "wrong answer"
-    OUT_OF_DATE = "out of date"
-    UNCLEAR = "unclear"
-    MISSING_SOURCE = "missing source"
 
 
 class QuestionLog(Protocol):
@@ -182,45 +71,6 @@ class QuestionLog(Protocol):
     def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> Awaitable[bool]: ...
 
 
-@dataclass
-class _Suggested:
-    """The questions behind recent "did you mean" replies, by token, most recent last.
-
-    "None of these" logs the question as not covered; the button can only carry a token,
-    since a custom id has room for 100 characters and a question may have 300. After a
-    restart (or ``kept`` newer suggestions) the token is unknown and nothing is logged.
-    """
-
-    kept: int = USED_PICKS_KEPT
-    _records: OrderedDict[str, QuestionRecord] = field(default_factory=OrderedDict)
-
-    def remember(self, record: QuestionRecord) -> str:
-        token = secrets.token_hex(4)
-        self._records[token] = record
-        while len(self._records) > self.kept:
-            self._records.popitem(last=False)
-        return token
-
-    def forget(self, token: str) -> QuestionRecord | None:
-        return self._records.pop(token, None)
-
-
-@dataclass
-class _UsedPicks:
-    """Suggestion messages a pick has been made from, most recent last, bounded."""
-
-    kept: int = USED_PICKS_KEPT
-    _ids: OrderedDict[int, None] = field(default_factory=OrderedDict)
-
-    def used(self, message_id: int) -> bool:
-        return message_id in self._ids
-
-    def use(self, message_id: int) -> None:
-        self._ids[message_id] = None
-        while len(self._ids) > self.kept:
-            self._ids.popitem(last=False)
-
-
 class Answering:
     def __init__(
         self,
@@ -237,8 +87,8 @@ class Answering:
         self.cooldown = cooldown
         self.burst = burst
         self.votes = votes if votes is not None else Cooldown(VOTE_RATE, VOTE_PER_SECONDS)
-        self._used_picks = _UsedPicks()
-        self._suggested = _Suggested()
+        self._used_picks = UsedPicks()
+        self._suggested = Suggested()
 
     @property
     def snapshot(self) -> FaqSnapshot:
