@@ -588,6 +588,27 @@ async def test_feedback_is_one_vote_per_user_and_entry(
     discord_double.assert_clean()
 
 
+async def test_a_vote_flood_from_one_member_is_turned_away_and_others_still_vote(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    answer = discord_double.original_message(interaction["id"])
+    replies = [
+        await press(discord_double, "faq:vote:tsubame-project:1", answer)
+        for _ in range(answering_service.VOTE_RATE + 3)
+    ]
+    assert all(is_ephemeral(r) for r in replies)
+    assert ["voting quickly" in r["content"] for r in replies] == [False] * (
+        answering_service.VOTE_RATE
+    ) + [True] * 3
+    other = await press(
+        discord_double, "faq:vote:tsubame-project:1", answer, user=discord_double.world.owner
+    )
+    assert "feedback is recorded" in other["content"]
+    await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 2, 0)]))
+    discord_double.assert_clean()
+
+
 async def test_thumbs_down_asks_privately_what_was_wrong(
     bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
 ) -> None:
