@@ -18,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.safety import Cooldown
+from bot.rate_limits import Cooldown
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE, PER = 5, 30.0  # the bot's defaults: 5 questions per 30 s

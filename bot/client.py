@@ -14,18 +14,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answering import Answering
 from bot.config import Settings
 from bot.deadlines import LateInteractions
 from bot.failures import report_failure
 from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
 from bot.features.components import Components
+from bot.features.mentions import Mentions
+from bot.features.replies import InteractionReplies
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
 from bot.in_flight import InFlight
 from bot.knowledge_service import KnowledgeService
 from bot.matching_queue import MatchingQueue
-from bot.safety import NO_PINGS, BurstGuard, Cooldown
+from bot.rate_limits import BurstGuard, Cooldown
+from bot.safety import NO_PINGS
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -164,6 +168,8 @@ class FaqBot(commands.AutoShardedBot):
         self.burst = BurstGuard(settings.burst_seconds)
         self.late = LateInteractions(turns=HTTP_CONNECTIONS)
         self.matching = MatchingQueue()
+        # Built in setup_hook from the services as they are when the bot starts.
+        self.answering: Answering
         # The handlers answering someone right now; shutdown waits for them.
         self.in_flight = InFlight()
         self._background: list[asyncio.Task[None]] = []
@@ -173,10 +179,15 @@ class FaqBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.store.open()
-        await self.add_cog(Ask(self))
-        await self.add_cog(Topics(self))
-        await self.add_cog(FaqAdmin(self))
-        await self.add_cog(Components(self))
+        self.answering = Answering(
+            self.knowledge, self.matching, self.store, self.cooldown, self.burst
+        )
+        replies = InteractionReplies(self.answering, self.late)
+        await self.add_cog(Ask(self.answering, replies))
+        await self.add_cog(Mentions(self, self.answering))
+        await self.add_cog(Topics(self.answering, replies))
+        await self.add_cog(FaqAdmin(self.knowledge, self.store))
+        await self.add_cog(Components(self, self.answering, replies))
         await self.sync_commands()
         self._background.append(
             asyncio.create_task(
@@ -202,7 +213,7 @@ class FaqBot(commands.AutoShardedBot):
         )
 
     async def on_message(self, message: discord.Message, /) -> None:
-        """No prefix commands: the Ask cog's listener answers mentions and DMs.
+        """No prefix commands: the Mentions cog's listener answers mentions and DMs.
 
         The default would parse every mention as a text command and log the resulting
         CommandNotFound as an error for each question asked.

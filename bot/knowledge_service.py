@@ -1,7 +1,7 @@
 """The FAQ the bot is serving right now, and the watcher that swaps in valid edits.
 
-A request reads ``service.current`` once and uses that snapshot throughout, so it never sees
-half of an old FAQ and half of a new one: a reload builds a complete new snapshot off the
+A request reads ``service.current`` (a ``FaqSnapshot``) once and uses it throughout, so it never
+sees half of an old FAQ and half of a new one: a reload builds a complete new snapshot off the
 event loop and replaces the reference in one assignment.
 
 Nor does a reload read a file that is half written. A file saved in place (an editor without
@@ -25,6 +25,7 @@ from pathlib import Path
 from knowledge.faq_files import faq_file_paths
 from knowledge.loader import display_path, load_knowledge_base
 from knowledge.matching import Matcher
+from knowledge.model import KnowledgeBase
 from knowledge.problems import Problem
 from knowledge.semantic import PhraseEmbeddings, shared_phrase_embeddings
 
@@ -47,6 +48,18 @@ class ReloadOutcome:
     @property
     def ok(self) -> bool:
         return not any(p.is_error for p in self.problems)
+
+
+@dataclass(frozen=True)
+class FaqSnapshot:
+    """One loaded FAQ and the matcher built on it, read together by one request."""
+
+    knowledge_base: KnowledgeBase
+    matcher: Matcher
+
+    @classmethod
+    def of(cls, knowledge_base: KnowledgeBase, embeddings: PhraseEmbeddings) -> FaqSnapshot:
+        return cls(knowledge_base, Matcher(knowledge_base, embeddings=embeddings))
 
 
 class KnowledgeError(RuntimeError):
@@ -105,7 +118,7 @@ class KnowledgeService:
         result = load_knowledge_base(faq_dir)
         if result.knowledge_base is None:
             raise KnowledgeError("\n".join(str(p) for p in result.errors))
-        self.current = Matcher(result.knowledge_base, embeddings=self._embeddings)
+        self.current = FaqSnapshot.of(result.knowledge_base, self._embeddings)
         self._seen = _fingerprint(faq_dir)
         self._lock = asyncio.Lock()
 
@@ -135,16 +148,16 @@ class KnowledgeService:
                     log.error("FAQ edit refused, still serving %s: %s", self.version, problem)
                 return ReloadOutcome(False, self.version, result.problems)
             # Off the event loop: a reload embeds the phrases it has not seen before.
-            matcher = await asyncio.to_thread(
-                Matcher, result.knowledge_base, embeddings=self._embeddings
+            snapshot = await asyncio.to_thread(
+                FaqSnapshot.of, result.knowledge_base, self._embeddings
             )
             changed = result.knowledge_base.version != self.version
-            self.current = matcher
+            self.current = snapshot
             if changed:
                 log.info(
                     "FAQ reloaded: version %s, %d entries",
                     self.version,
-                    len(matcher.knowledge_base.entries),
+                    len(snapshot.knowledge_base.entries),
                 )
             return ReloadOutcome(changed, self.version, result.problems)
 

@@ -25,7 +25,7 @@ from knowledge.evaluation import (
 from knowledge.loader import LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
-from knowledge.quality import confusable_entries
+from knowledge.quality import confusable_entries, hidden_sources
 from knowledge.semantic import PhraseEmbeddings
 
 EXIT_OK = 0
@@ -213,7 +213,8 @@ def render_result(result: MatchResult, matcher: Matcher) -> str:
         lines = ["Did you mean:"]
         lines += [f"  {i}. {c.entry.question}" for i, c in enumerate(result.candidates, 1)]
         return "\n".join(lines)
-    topics = ", ".join(matcher.knowledge_base.topics)
+    knowledge_base = matcher.knowledge_base
+    topics = ", ".join(knowledge_base.title_of(t) for t in knowledge_base.topics)
     return f"Sorry, this FAQ doesn't cover that. It covers: {topics}."
 
 
@@ -264,6 +265,7 @@ def check(faq_dir: Path, *, strict: bool) -> int:
     result = load_knowledge_base(faq_dir)
     problems = list(result.problems)
     if result.knowledge_base is not None:
+        problems += hidden_sources(result.knowledge_base, result.phrase_positions)
         matcher = build_matcher(result.knowledge_base, sys.stdout)
         if matcher is None:
             return EXIT_PROBLEMS

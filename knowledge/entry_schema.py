@@ -30,8 +30,11 @@ MAX_ALTERNATE_CHARS = 200
 MAX_ANSWER_CHARS = 1500
 MAX_SOURCE_TITLE_CHARS = 200
 MAX_URL_CHARS = 500
+# Shown as a select-menu option in Discord, whose label allows 100 characters.
+MAX_TOPIC_TITLE_CHARS = 100
 
 FILE_KEYS = ("topic", "entries")
+OPTIONAL_FILE_KEYS = ("topic_title",)
 ENTRY_KEYS = ("id", "question", "alternates", "answer", "sources", "tags", "related", "updated")
 SOURCE_KEYS = ("title", "url")
 
@@ -47,6 +50,8 @@ class TopicFileValidator:
         # Ids of every entry written in the file, valid or not: another entry's `related`
         # pointing at an entry with a mistake is not a second mistake.
         self.declared_ids: set[str] = set()
+        # The topic's display name (``topic_title``), when the file gives a valid one.
+        self.topic_title: str | None = None
 
     def entries(self) -> list[tuple[int, Entry]]:
         """The valid entries, each with its position in the file's `entries` list."""
@@ -57,7 +62,8 @@ class TopicFileValidator:
         if not isinstance(data, dict):
             self._error((), f"expected a mapping with 'topic' and 'entries', found {_kind(data)}")
             return []
-        self._check_keys(data, (), FILE_KEYS, "")
+        self._check_keys(data, (), FILE_KEYS, "", optional=OPTIONAL_FILE_KEYS)
+        self.topic_title = self._topic_title(data)
         topic = data.get("topic")
         if topic != self._stem:
             self._error(
@@ -81,6 +87,22 @@ class TopicFileValidator:
             if entry is not None:
                 entries.append((index, entry))
         return entries
+
+    def _topic_title(self, data: dict[str, Any]) -> str | None:
+        if "topic_title" not in data:
+            return None
+        value = data["topic_title"]
+        if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
+            self._error(("topic_title",), "'topic_title' must be one line of non-empty text")
+            return None
+        if len(value.strip()) > MAX_TOPIC_TITLE_CHARS:
+            self._error(
+                ("topic_title",),
+                f"'topic_title' is {format_count(len(value.strip()))} characters; "
+                f"the limit is {MAX_TOPIC_TITLE_CHARS}",
+            )
+            return None
+        return value.strip()
 
     def _entry(self, raw: Any, path: ValuePath) -> Entry | None:
         if not isinstance(raw, dict):
@@ -221,8 +243,15 @@ class TopicFileValidator:
         return value
 
     def _check_keys(
-        self, mapping: dict[Any, Any], path: ValuePath, allowed: tuple[str, ...], label: str
+        self,
+        mapping: dict[Any, Any],
+        path: ValuePath,
+        required: tuple[str, ...],
+        label: str,
+        *,
+        optional: tuple[str, ...] = (),
     ) -> None:
+        allowed = required + optional
         # A misspelt key ("answr") is one mistake, reported with its likely meaning; the key
         # it meant is then not reported missing as well.
         meant: set[str] = set()
@@ -242,7 +271,7 @@ class TopicFileValidator:
                         f"(allowed: {', '.join(allowed)})",
                     )
                 )
-        for key in allowed:
+        for key in required:
             if key not in mapping and key not in meant:
                 self._error(path, f"{_prefix(label)}missing key '{key}'")
 

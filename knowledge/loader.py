@@ -60,6 +60,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     problems: list[Problem] = []
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()
+    topic_titles: dict[str, str] = {}
     vocabulary = Vocabulary()
     small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
@@ -101,6 +102,8 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
         for index, entry in validator.entries():
             located.append((entry, _Location(display, document, ("entries", index))))
         declared_ids |= validator.declared_ids
+        if validator.topic_title is not None:
+            topic_titles[path.stem] = validator.topic_title
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
         problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
@@ -112,6 +115,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
         entries=tuple(entry for entry, _ in located),
         vocabulary=vocabulary,
         small_talk=small_talk,
+        topic_titles=topic_titles,
         version=digest.hexdigest()[:12],
     )
     return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))

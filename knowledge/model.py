@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -57,16 +58,22 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     small_talk: tuple[SmallTalk, ...] = ()
+    # Display names of topics (a file's ``topic_title``); a topic without one shows its name.
+    topic_titles: Mapping[str, str] = field(default_factory=dict)
     # A short digest of the files the FAQ was loaded from: shown in logs and the health file
     # so an operator can tell which edit is serving.
     version: str = ""
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
     _by_question: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _topics: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Frozen, so the lookup tables are set once here and never change afterwards.
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
         object.__setattr__(self, "_by_question", {e.question: e for e in self.entries})
+        names = dict.fromkeys(e.topic for e in self.entries)
+        ordered = sorted(names, key=lambda t: self.title_of(t).casefold())
+        object.__setattr__(self, "_topics", tuple(ordered))
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -77,7 +84,11 @@ class KnowledgeBase:
 
     @property
     def topics(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(e.topic for e in self.entries))
+        """Topic names in the order members see them: alphabetical by display name."""
+        return self._topics
+
+    def title_of(self, topic: str) -> str:
+        return self.topic_titles.get(topic) or topic
 
     def entries_in(self, topic: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.topic == topic)

@@ -1,10 +1,39 @@
-"""FAQ checks that need the matcher: phrases that lead to the wrong entry."""
+"""FAQ checks beyond the format: phrases that lead to the wrong entry (these need the
+matcher), and entries whose answer cannot show all of its sources."""
 
 from __future__ import annotations
 
 from knowledge.loader import PhrasePositions
 from knowledge.matching import Decision, Matcher
+from knowledge.model import KnowledgeBase
+from knowledge.presentation import SOURCE_BLOCK_CHARS, SOURCE_FIELDS, lay_out_sources
 from knowledge.problems import Problem, Severity
+
+
+def hidden_sources(knowledge_base: KnowledgeBase, positions: PhrasePositions) -> list[Problem]:
+    """Warn about entries whose sources do not all fit in the answer.
+
+    The answer then shows "+N more" and a button that lists them all, so nothing is lost,
+    but a member has to press it to see what supports the answer.
+    """
+    problems: list[Problem] = []
+    for entry in knowledge_base.entries:
+        layout = lay_out_sources(entry.sources)
+        if not layout.hidden:
+            continue
+        path, line, column = positions.get((entry.id, 0), (f"entry {entry.id}", 1, 1))
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                f"entry '{entry.id}': {layout.hidden} of its {len(entry.sources)} sources do "
+                f"not fit in the answer ({SOURCE_FIELDS} fields of {SOURCE_BLOCK_CHARS} "
+                "characters) and are shown only on request; shorten titles or cite fewer",
+                Severity.WARNING,
+            )
+        )
+    return problems
 
 
 def confusable_entries(matcher: Matcher, positions: PhrasePositions) -> list[Problem]:

@@ -108,18 +108,22 @@ def custom_ids(components: Any) -> list[str]:
 
 
 def message_kind(data: Payload) -> str:
-    """answer (an embed), suggest (did-you-mean buttons), text (words alone), other."""
+    """answer (an embed), suggest (did-you-mean buttons), text (words alone, or with the menu
+    a 👎 asks what was wrong with), other."""
     if data.get("embeds"):
         return "answer"
     ids = custom_ids(data.get("components"))
     if any(i.startswith("faq:pick:") for i in ids):
         return "suggest"
-    if data.get("content") and not ids:
+    if data.get("content") and all(i.startswith("faq:why:") for i in ids):
         return "text"
     return "other"
 
 
 DEFERRED = "deferred"  # callback type 5: "thinking…", a follow-up to come
+# Callback type 7 without an answer: the clicked message was edited (a private did-you-mean
+# now says what was picked) and the answer is a follow-up.
+UPDATED = "updated"
 
 
 def reply_kind(request: RecordedRequest) -> str:
@@ -132,6 +136,9 @@ def reply_kind(request: RecordedRequest) -> str:
         return message_kind(body.get("data") or {})
     if body.get("type") == 5:
         return DEFERRED
+    if body.get("type") == 7:
+        kind = message_kind(body.get("data") or {})
+        return kind if kind == "answer" else UPDATED
     return f"callback type {body.get('type')}"
 
 
@@ -478,7 +485,10 @@ class Soak:
 
     def _click(self, kind: int) -> tuple[str, Payload] | None:
         if kind == PICK and self.suggestions:
-            message, picks = self.rng.choice(self.suggestions)
+            # A did-you-mean is used once, as a member would: it is then taken from the pool.
+            chosen = self.rng.choice(self.suggestions)
+            self.suggestions.remove(chosen)
+            message, picks = chosen
             return self.rng.choice(picks), message
         if kind == RELATED and self.with_related:
             message, related, _ = self.rng.choice(self.with_related)
@@ -519,8 +529,9 @@ class Soak:
         if index >= 0:
             results.latency_ms[index] = (request.received_at - started) * 1e3
         got = reply_kind(request)
-        if got == DEFERRED:  # acknowledged in time; the reply is a follow-up
-            results.deferred[MIX[kind][0]] += 1
+        if got in (DEFERRED, UPDATED):  # acknowledged in time; the reply is a follow-up
+            if got == DEFERRED:
+                results.deferred[MIX[kind][0]] += 1
             request = await self.replies.wait(f"followup:{sent['token']}", ANSWER_TIMEOUT)
             if request is None or not 200 <= request.status < 300:
                 results.unanswered[MIX[kind][0]] += 1
@@ -608,7 +619,7 @@ class Soak:
 
     async def run(self) -> Results:
         plan, results, bot = self.plan, self.results, self.bot
-        questions = Questions.sorted_by(bot.knowledge.current)
+        questions = Questions.sorted_by(bot.knowledge.current.matcher)
         self.fallback = questions.answer[0]
         warmup = make_ops(questions, plan.warmup, random.Random(plan.seed + 1), range(len(MIX)))
         mentions = make_ops(

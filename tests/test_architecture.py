@@ -106,17 +106,67 @@ def test_the_crossing_check_sees_plain_and_from_imports() -> None:
     assert imported_top_levels(source) == [(1, "bench"), (2, "tests"), (4, "os")]
 
 
+def imports_of_client(source: str) -> list[int]:
+    """Lines that import bot.client, however spelt (also under TYPE_CHECKING)."""
+
+    def is_client(name: str) -> bool:
+        return name == "bot.client" or name.startswith("bot.client.")
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found = any(is_client(a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found = is_client(node.module) or (
+                node.module == "bot" and any(a.name == "client" for a in node.names)
+            )
+        else:
+            found = False
+        if found:
+            lines.append(node.lineno)
+    return lines
+
+
 def test_no_feature_imports_the_client() -> None:
-    """Features see the bot only as bot/features/services.py's protocol, even for typing:
+    """Features get the services they use, never the bot object, even for typing:
     the client imports the features, never the reverse."""
     imports = [
-        f"{path.relative_to(ROOT)}:{node.lineno}"
+        f"{path.relative_to(ROOT)}:{line}"
         for path in sorted((ROOT / "bot" / "features").rglob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if (isinstance(node, ast.ImportFrom) and node.module == "bot.client")
-        or (isinstance(node, ast.Import) and any(a.name == "bot.client" for a in node.names))
+        for line in imports_of_client(path.read_text(encoding="utf-8"))
     ]
     assert imports == []
+
+
+def test_the_client_check_sees_each_way_of_importing_it() -> None:
+    source = (
+        "import bot.client\nfrom bot.client import FaqBot\nfrom bot import client\n"
+        "if TYPE_CHECKING:\n    from bot.client import FaqBot\nfrom bot import answering\n"
+    )
+    assert imports_of_client(source) == [1, 2, 3, 5]
+
+
+def test_no_answering_module_names_discord_in_its_imports() -> None:
+    """Even for typing: the answering layer knows nothing of Discord."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in sorted((ROOT / "bot" / "answering").rglob("*.py"))
+        for line, name in imported_top_levels(path.read_text(encoding="utf-8"))
+        if name in {"discord", "aiohttp"}
+    ]
+    assert found == []
+
+
+def test_importing_the_answering_layer_never_imports_discord() -> None:
+    """Answering is decided without Discord; the features adapt it to slash, mention, button."""
+    code = (
+        "import sys, bot.answering\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'discord', 'aiohttp'}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert run.stdout.strip() == "[]"
 
 
 def test_only_bot_cli_defines_commands_and_options() -> None:

@@ -1,1 +1,2 @@
-"""The bot's features, one module each: asking, browsing topics, and maintainers' tools."""
+"""The Discord side: thin adapters that turn slash commands, mentions, buttons and menus into
+requests to the answering layer (bot/answering/) and render what it decides."""

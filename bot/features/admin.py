@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.knowledge_service import KnowledgeService
 from bot.reporting import format_stats, format_unanswered
 from bot.safety import NO_PINGS
-from bot.storage import StorageError, utcnow
-
-if TYPE_CHECKING:
-    from bot.features.services import BotServices
+from bot.storage import StorageError, Store, utcnow
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
@@ -24,8 +21,9 @@ MESSAGE_LIMIT = 2000
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ maintenance"):
-    def __init__(self, bot: BotServices) -> None:
-        self.bot = bot
+    def __init__(self, knowledge: KnowledgeService, store: Store) -> None:
+        self.knowledge = knowledge
+        self.store = store
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -44,9 +42,9 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
     @app_commands.command(name="reload", description="Re-read the FAQ files now")
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.bot.knowledge.reload()
+        outcome = await self.knowledge.reload()
         if outcome.ok:
-            entries = len(self.bot.knowledge.current.knowledge_base.entries)
+            entries = len(self.knowledge.current.knowledge_base.entries)
             warnings = len(outcome.problems)
             text = f"FAQ reloaded: version `{outcome.version}`, {entries} entries"
             text += f", {warnings} warning(s)." if warnings else "."
@@ -65,7 +63,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            stats = await self.bot.store.stats(since=utcnow() - timedelta(days=days))
+            stats = await self.store.stats(since=utcnow() - timedelta(days=days))
             text = _code_block(format_stats(stats))
         except StorageError as error:
             text = f"Statistics are unavailable: {error}"
@@ -78,7 +76,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            groups = await self.bot.store.unanswered(since=utcnow() - timedelta(days=days))
+            groups = await self.store.unanswered(since=utcnow() - timedelta(days=days))
             text = _code_block(format_unanswered(groups))
         except StorageError as error:
             text = f"The question log is unavailable: {error}"

@@ -1,8 +1,8 @@
 """What the features use of the running bot, as a protocol: features never import the client.
 
-``FaqBot`` (bot/client.py) provides these and hands itself to each cog; the features see only
-this much of it, so the client can change without them, and the direction stays one way:
-the client imports the features.
+``FaqBot`` (bot/client.py) provides these; the features that need them get them at
+construction, beside the answering layer and the interaction replies, so the client can
+change without them, and the direction stays one way: the client imports the features.
 """
 
 from __future__ import annotations
@@ -13,20 +13,11 @@ import discord
 
 from bot.deadlines import LateInteractions
 from bot.in_flight import InFlight
-from bot.knowledge_service import KnowledgeService
-from bot.matching_queue import MatchingQueue
-from bot.safety import BurstGuard, Cooldown
-from bot.storage import Store
 
 
 class BotServices(Protocol):
-    knowledge: KnowledgeService
-    store: Store
-    cooldown: Cooldown
-    burst: BurstGuard
     late: LateInteractions
     in_flight: InFlight
-    matching: MatchingQueue
     # False once shutdown begins: new questions are turned away.
     accepting: bool
 

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.features.components import TopicSelect, respond
-
-if TYPE_CHECKING:
-    from bot.features.services import BotServices
+from bot.answering import Answering
+from bot.features.replies import InteractionReplies
+from bot.features.views import TopicSelect, sent_view, topic_options
 
 
 class Topics(commands.Cog):
-    def __init__(self, bot: BotServices) -> None:
-        self.bot = bot
+    def __init__(self, answering: Answering, replies: InteractionReplies) -> None:
+        self.answering = answering
+        self.replies = replies
 
     @app_commands.command(name="topics", description="Browse the FAQ by topic")
     async def topics(self, interaction: discord.Interaction) -> None:
-        knowledge_base = self.bot.knowledge.current.knowledge_base
-        counts = [(t, len(knowledge_base.entries_in(t))) for t in knowledge_base.topics]
-        view = discord.ui.View(timeout=None)
-        view.add_item(TopicSelect(counts))
-        await respond(
+        knowledge_base = self.answering.snapshot.knowledge_base
+        topics = topic_options(knowledge_base)
+        await self.replies.respond(
             interaction,
-            f"The FAQ has {len(knowledge_base.entries)} questions in {len(counts)} topics.",
-            view=view,
+            f"The FAQ has {len(knowledge_base.entries)} questions in {len(topics)} topics.",
+            view=sent_view(TopicSelect(topics)),
             ephemeral=True,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings, require_token, variable
-from bot.safety import Cooldown
+from bot.rate_limits import Cooldown
 
 README = Path(__file__).parents[2] / "README.md"
 TOKEN = "MTE4NzAwMDAwMDAwMDAwMDAwMg.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"

@@ -119,6 +119,30 @@ def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
     assert "warning: entry 'ship-knots': phrase 'Knots unit!' repeats" in strict.stdout
 
 
+def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) -> None:
+    many = "".join(
+        f"      - title: A long source title number {n} {'x' * 120}\n"
+        f"        url: https://example.org/source/{n}\n"
+        for n in range(20)
+    )
+    text = (
+        (MINI_FAQ / "ships.yaml")
+        .read_text()
+        .replace(
+            "        url: https://example.org/knots\n",
+            f"        url: https://example.org/knots\n{many}",
+        )
+    )
+    (tmp_path / "ships.yaml").write_text(text)
+    run = faqbot("check", str(tmp_path))
+    assert run.returncode == 0
+    question_line = text.splitlines().index("    question: What is a knot in sailing speed?") + 1
+    warning = next(line for line in run.stdout.splitlines() if "do not fit" in line)
+    assert warning.startswith(f"{tmp_path / 'ships.yaml'}:{question_line}:")
+    assert "entry 'ship-knots':" in warning
+    assert "of its 21 sources" in warning
+
+
 def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("topic: a\n")
     run = faqbot("ask", "anything", faq=tmp_path)

@@ -234,6 +234,32 @@ def test_topic_must_equal_the_file_name(faq: Path) -> None:
     ]
 
 
+def test_topic_titles_name_the_topics_and_order_them(faq: Path) -> None:
+    write(
+        faq,
+        "a.yaml",
+        "topic: a\ntopic_title: Zebras\nentries:\n" + entry("zebra-home", "Where do zebras live?"),
+    )
+    eland = entry("eland-speed", "How fast is an eland?")
+    write(faq, "b.yaml", "topic: b\ntopic_title: Antelopes\nentries:\n" + eland)
+    write(faq, "c.yaml", topic_file("c", entry("cheetah-colour", "What colour is a cheetah?")))
+    result = load_knowledge_base(faq)
+    assert result.problems == ()
+    knowledge_base = result.knowledge_base
+    assert knowledge_base is not None
+    assert knowledge_base.topics == ("b", "c", "a")  # Antelopes, c (no title), Zebras
+    assert [knowledge_base.title_of(t) for t in knowledge_base.topics] == [
+        "Antelopes",
+        "c",
+        "Zebras",
+    ]
+
+
+def test_a_bad_topic_title_names_file_and_line(faq: Path) -> None:
+    write(faq, "t.yaml", "topic: t\ntopic_title: ''\nentries:\n" + entry())
+    assert errors_of(faq) == ["faq/t.yaml:2:14: 'topic_title' must be one line of non-empty text"]
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -54,6 +54,10 @@ MUTATIONS = {
     "alternates not a list": ("[a sample, example of a sample]", "a sample"),
     "entries empty": (VALID[VALID.index("  - id") :], "  []\n"),
     "related not kebab-case": ("related: []", "related: [Not An Id]"),
+    "empty topic title": ("entries:", 'topic_title: "  "\nentries:'),
+    "topic title on two lines": ("entries:", 'topic_title: "Two\\nlines"\nentries:'),
+    "topic title too long": ("entries:", f"topic_title: {'T' * 101}\nentries:"),
+    "topic title not text": ("entries:", "topic_title: [a, b]\nentries:"),
 }
 
 
@@ -86,6 +90,12 @@ def _dates_as_text(value: Any) -> Any:
 def test_both_accept_the_valid_sample() -> None:
     assert schema_accepts(VALID)
     assert loader_accepts(VALID)
+
+
+def test_both_accept_a_topic_title() -> None:
+    titled = VALID.replace("entries:", "topic_title: Samples and examples\nentries:", 1)
+    assert schema_accepts(titled)
+    assert loader_accepts(titled)
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))

@@ -131,7 +131,7 @@ async def test_a_hostile_file_is_refused_with_its_location_and_the_last_good_faq
 
     path.write_text(with_alternate(good_text, "about-this-faq", NEW_ALTERNATE))
     await eventually(
-        lambda: bot.knowledge.current.match(NEW_ALTERNATE).entry,
+        lambda: bot.knowledge.current.matcher.match(NEW_ALTERNATE).entry,
         timeout=RELOAD_TIMEOUT,
         what="the corrected file to be served",
     )

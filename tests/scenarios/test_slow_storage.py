@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.client import FaqBot
 from bot.config import Settings
-from bot.features.components import ACK_BUDGET_SECONDS
+from bot.features.replies import ACK_BUDGET_SECONDS
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble, RecordedRequest
 from testkit.discord_double.payloads import Payload

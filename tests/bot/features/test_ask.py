@@ -7,26 +7,27 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from support.answers import answered_entry, custom_ids
 
+from bot.answering import service as answering_service
 from bot.client import FaqBot
-from bot.features import ask as ask_feature
-from bot.features.rendering import HELP_TEXT
+from bot.features.rendering import help_text
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double import payloads as p
 from testkit.discord_double.ids import FAQ_CHANNEL_ID
 from testkit.discord_double.payloads import Payload
 
+# The help text names the bot as members see it: the double's bot user is "FAQ Bot".
+SHOWN_HELP = help_text("FAQ Bot")
+
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
+FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 EPHEMERAL = 1 << 6
 SUGGEST_QUESTION = "training"  # the shipped FAQ has several entries on training centres
 SUGGESTED_IDS = ["ajccbc-courses", "nict-nctc", "icscoe-core-programme"]
 UNKNOWN_QUESTION = "how do I bake sourdough bread"
-TSUBAME_QUESTIONS = {
-    "What is JPCERT/CC's TSUBAME project?",
-    "How do TSUBAME sensors work and where are they placed?",
-    "Is TSUBAME still running?",
-}
+TSUBAME_ENTRIES = ("tsubame-project", "tsubame-sensors", "tsubame-status")
 PINGS = "@everyone <@&123> <@456>"
 
 
@@ -34,13 +35,15 @@ def is_ephemeral(data: Payload) -> bool:
     return bool((data.get("flags") or 0) & EPHEMERAL)
 
 
-def custom_ids(data: Payload) -> list[str]:
-    return [c["custom_id"] for row in data.get("components") or [] for c in row["components"]]
+def message_link(double: DiscordDouble, interaction: Payload) -> str:
+    """The jump URL of the message the bot sent in response to ``interaction``."""
+    message = double.original_message(interaction["id"])
+    guild = interaction.get("guild_id") or "@me"
+    return f"https://discord.com/channels/{guild}/{message['channel_id']}/{message['id']}"
 
 
-def entry_id_of(embed: Payload) -> str:
-    """The footer reads '<entry id> · checked <date>'."""
-    return str(embed["footer"]["text"].split(" · ")[0])
+def vote_id(entry_id: str) -> str:
+    return f"faq:vote:{entry_id}:1"
 
 
 async def ask(double: DiscordDouble, question: str, **where: Any) -> tuple[Payload, Payload]:
@@ -67,15 +70,44 @@ async def test_a_clear_question_gets_a_public_answer_embed(
 ) -> None:
     _, data = await ask(discord_double, "what is the tsubame project")
     assert not is_ephemeral(data)
+    entry = bot.knowledge.current.knowledge_base.get(answered_entry(data))
+    assert entry is not None
     embed = data["embeds"][0]
-    assert embed["title"] == "What is JPCERT/CC's TSUBAME project?"
-    assert embed["fields"][0]["name"] == "Sources"
-    assert "https://www.jpcert.or.jp/english/tsubame/readme.html" in embed["fields"][0]["value"]
-    assert embed["footer"]["text"].startswith("tsubame-project · checked ")
-    ids = custom_ids(data)
-    assert ids[-2:] == ["faq:vote:tsubame-project:1", "faq:vote:tsubame-project:0"]
-    assert any(i.startswith("faq:related:") for i in ids)
+    assert embed["title"] == entry.question
+    # The answer leads with a short paragraph; the rest follows below it.
+    lead, rest = embed["description"].split("\n\n")
+    assert len(lead) <= 200
+    assert f"{lead} {rest}" == entry.answer
+    assert [f["name"] for f in embed["fields"]] == ["Sources"]
+    assert all(s.url in embed["fields"][0]["value"] for s in entry.sources)
+    assert re.fullmatch(r"Last checked \d{1,2} [A-Z][a-z]{2} \d{4}", embed["footer"]["text"])
     assert data["allowed_mentions"] == {"parse": []}
+    discord_double.assert_clean()
+
+
+async def test_related_questions_have_a_row_each_and_feedback_a_row_of_its_own(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "what is the tsubame project")
+    entry = bot.knowledge.current.knowledge_base.get(answered_entry(data))
+    assert entry is not None
+    rows = [[c["custom_id"] for c in row["components"]] for row in data["components"]]
+    asker = discord_double.world.member_user["id"]
+    related = [f"faq:related:{asker}:{r}" for r in entry.related[:4]]
+    assert rows[:-1] == [[button] for button in related]
+    assert rows[-1] == [
+        f"faq:vote:{entry.id}:1",
+        f"faq:vote:{entry.id}:0",
+        f"faq:delete:{asker}",
+    ]
+    labels = [c["label"] for row in data["components"][:-1] for c in row["components"]]
+    for label, related_id in zip(labels, entry.related, strict=False):
+        question = bot.knowledge.current.knowledge_base.get(related_id).question  # type: ignore[union-attr]
+        assert len(label) <= 45
+        # Shortened at a word: what is shown is the start of the question, whole words.
+        shown = label.removesuffix("…")
+        assert question.startswith(shown)
+        assert label == question or question[len(shown)] in " ,;:–—-"
     discord_double.assert_clean()
 
 
@@ -86,10 +118,12 @@ async def test_an_ambiguous_question_gets_a_private_did_you_mean_with_pick_butto
     assert is_ephemeral(data)
     assert "Did you mean" in data["content"]
     asker = discord_double.world.member_user["id"]
-    assert custom_ids(data) == [f"faq:pick:{asker}:{i}" for i in SUGGESTED_IDS]
+    rows = [[c["custom_id"] for c in row["components"]] for row in data["components"]]
+    assert rows[:-1] == [[f"faq:pick:{asker}:{i}"] for i in SUGGESTED_IDS]
+    assert re.fullmatch(rf"faq:none:{asker}:[0-9a-f]{{8}}", rows[-1][0])
     labels = [c["label"] for row in data["components"] for c in row["components"]]
     assert all(labels)
-    assert all(len(label) <= 80 for label in labels)
+    assert all(len(label) <= 45 for label in labels)
     stats = await eventually(lambda: _stats_with(bot, suggested=1), what="the logged suggestion")
     assert (stats.questions, stats.answered, stats.unanswered) == (1, 0, 0)
     discord_double.assert_clean()
@@ -101,8 +135,9 @@ async def test_an_uncovered_question_is_declined_privately_lists_topics_and_is_l
     _, data = await ask(discord_double, UNKNOWN_QUESTION)
     assert is_ephemeral(data)
     assert "couldn't find that" in data["content"]
-    for topic in bot.knowledge.current.knowledge_base.topics:
-        assert f"`{topic}`" in data["content"]
+    knowledge_base = bot.knowledge.current.knowledge_base
+    for topic in knowledge_base.topics:  # by the names members see
+        assert knowledge_base.title_of(topic) in data["content"]
     assert "noted" in data["content"]
     assert "embeds" not in data or not data["embeds"]
     groups = await eventually(
@@ -152,7 +187,9 @@ async def test_autocomplete_offers_the_tsubame_questions_for_tsu(
     choices = await autocomplete(discord_double, "tsu")
     assert 0 < len(choices) <= 25
     assert all(len(c["name"]) <= 100 for c in choices)
-    assert {c["name"] for c in choices[:3]} == TSUBAME_QUESTIONS
+    knowledge_base = bot.knowledge.current.knowledge_base
+    expected = {knowledge_base.get(i).question for i in TSUBAME_ENTRIES}  # type: ignore[union-attr]
+    assert {c["name"] for c in choices[:3]} == expected
     discord_double.assert_clean()
 
 
@@ -168,11 +205,12 @@ async def test_picking_an_autocomplete_choice_answers_exactly_that_entry(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     choices = await autocomplete(discord_double, "tsu")
-    picked = next(c for c in choices if c["value"] == "Is TSUBAME still running?")
+    status = bot.knowledge.current.knowledge_base.get("tsubame-status")
+    assert status is not None
+    picked = next(c for c in choices if c["value"] == status.question)
     _, data = await ask(discord_double, picked["value"])
     assert not is_ephemeral(data)
-    assert data["embeds"][0]["title"] == "Is TSUBAME still running?"
-    assert entry_id_of(data["embeds"][0]) == "tsubame-status"
+    assert answered_entry(data) == "tsubame-status"
     discord_double.assert_clean()
 
 
@@ -186,7 +224,7 @@ async def test_a_mention_in_a_channel_is_answered_with_a_reply(
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{asked['channel_id']}/messages"
     assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(reply.body) == "tsubame-project"
     assert "faq:vote:tsubame-project:1" in custom_ids(reply.body)
     assert reply.body["allowed_mentions"]["parse"] == []
     assert reply.body["allowed_mentions"].get("replied_user") is False
@@ -203,7 +241,7 @@ async def test_a_mention_in_a_thread_is_answered_in_the_thread(
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{thread_id}/messages"
     assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-status"
+    assert answered_entry(reply.body) == "tsubame-status"
     discord_double.assert_clean()
 
 
@@ -213,7 +251,17 @@ async def test_a_direct_message_is_answered_without_a_mention(
     await discord_double.user_message("what is the tsubame project", dm=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{discord_double.world.dm_channel['id']}/messages"
-    assert entry_id_of(reply.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(reply.body) == "tsubame-project"
+    discord_double.assert_clean()
+
+
+async def test_ask_in_a_direct_message_answers_with_a_message_that_stays(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    _, data = await ask(discord_double, "what is the tsubame project", dm=True)
+    assert answered_entry(data) == "tsubame-project"
+    assert not is_ephemeral(data)  # private anyway; an ephemeral one would not stay
+    assert not any(i.startswith("faq:delete:") for i in custom_ids(data))
     discord_double.assert_clean()
 
 
@@ -222,8 +270,58 @@ async def test_a_bare_mention_gets_the_help_text(
 ) -> None:
     await discord_double.user_message("", mention_bot=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
-    assert reply.body["content"] == HELP_TEXT
+    assert reply.body["content"] == SHOWN_HELP
     assert not reply.body.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_the_help_text_names_the_bot_by_its_nickname_in_the_server(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    bot_member = next(
+        m for m in discord_double.world.members if m["user"]["id"] == discord_double.world.bot_id
+    )
+    bot_member["nick"] = "Cyber FAQ"
+    async with start_bot():
+        await discord_double.user_message("", mention_bot=True)
+        reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+        _, data = await ask(discord_double, "what can you do")
+    assert reply.body["content"] == help_text("Cyber FAQ")
+    assert "@Cyber FAQ" in data["content"]
+    discord_double.assert_clean()
+
+
+async def test_a_bare_mention_in_reply_answers_the_replied_message_and_says_whose(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    question = await discord_double.user_message("what is the tsubame project", author=world.owner)
+    await discord_double.user_message("", mention_bot=True, reply_to=question)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    # Posted under the question it answers, naming the member who asked it.
+    assert str(reply.body["message_reference"]["message_id"]) == question["id"]
+    assert reply.body["content"] == "Answering Guild Owner's question:"
+    assert answered_entry(reply.body) == "tsubame-project"
+    # Its buttons are for the member whose question it was.
+    related = [i for i in custom_ids(reply.body) if i.startswith("faq:related:")]
+    assert related
+    assert all(i.startswith(f"faq:related:{world.owner['id']}:") for i in related)
+    assert reply.body["allowed_mentions"]["parse"] == []
+    discord_double.assert_clean()
+
+
+async def test_a_bare_mention_in_reply_to_the_bot_gets_the_help_text(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message("what is the tsubame project", mention_bot=True)
+    answer = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    await discord_double.user_message(
+        "", mention_bot=True, reply_to=discord_double.messages[answer.response["id"]]
+    )
+    reply = await discord_double.wait_for_request(
+        "POST", CHANNEL_MESSAGES, predicate=lambda r: r is not answer
+    )
+    assert reply.body["content"] == SHOWN_HELP
     discord_double.assert_clean()
 
 
@@ -241,7 +339,7 @@ async def test_small_talk_gets_its_reply_privately_and_is_not_logged(
     assert data["content"] == small_talk_reply(bot, "thanks")
     assert not data.get("embeds")
     _, data = await ask(discord_double, "what can you do")
-    assert data["content"] == HELP_TEXT
+    assert data["content"] == SHOWN_HELP
     stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
     assert stats.questions == 0
     discord_double.assert_clean()
@@ -251,7 +349,7 @@ async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by
     bot: FaqBot, discord_double: DiscordDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if eight questions were already waiting for the matching thread.
-    monkeypatch.setattr(ask_feature, "DEFER_BACKLOG", 0)
+    monkeypatch.setattr(answering_service, "DEFER_BACKLOG", 0)
     interaction = await discord_double.slash_command(
         "ask", {"question": "what is the tsubame project"}
     )
@@ -263,7 +361,7 @@ async def test_a_question_queued_behind_a_burst_is_acknowledged_then_answered_by
         "/webhooks/{webhook_id}/{webhook_token}",
         predicate=lambda r: r.path.split("/")[3] == interaction["token"],
     )
-    assert entry_id_of(followup.body["embeds"][0]) == "tsubame-project"
+    assert answered_entry(followup.body) == "tsubame-project"
     assert followup.body["allowed_mentions"] == {"parse": []}
     discord_double.assert_clean()
 
@@ -339,20 +437,40 @@ async def test_role_and_everyone_mentions_without_a_direct_mention_are_ignored(
 # --- did you mean, related questions, feedback -----------------------------------------------
 
 
-async def test_the_asker_picking_a_suggestion_gets_that_answer(
+async def follow_up(double: DiscordDouble, interaction: Payload) -> Payload:
+    """The body of the follow-up message the bot sent for ``interaction``."""
+    request = await double.wait_for_request(
+        "POST", FOLLOWUP, predicate=lambda r: r.path.split("/")[3] == interaction["token"]
+    )
+    return dict(request.body)
+
+
+async def test_a_pick_from_a_private_did_you_mean_clears_it_and_posts_the_answer(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     interaction, _ = await ask(discord_double, SUGGEST_QUESTION)
     suggestion = discord_double.original_message(interaction["id"])
     asker = discord_double.world.member_user["id"]
-    data = await press(discord_double, f"faq:pick:{asker}:ajccbc-courses", suggestion)
-    assert entry_id_of(data["embeds"][0]) == "ajccbc-courses"
-    assert not is_ephemeral(data)
-    assert "faq:vote:ajccbc-courses:1" in custom_ids(data)
+    click = await discord_double.click_button(
+        f"faq:pick:{asker}:{SUGGESTED_IDS[1]}", message=suggestion
+    )
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7  # the suggestion message itself is edited
+    assert update["data"]["components"] == []
+    assert update["data"]["content"].startswith("You picked: ")
+    answer = await follow_up(discord_double, click)
+    assert answered_entry(answer) == SUGGESTED_IDS[1]
+    assert not is_ephemeral(answer)
+    assert vote_id(SUGGESTED_IDS[1]) in custom_ids(answer)
+    assert answer["allowed_mentions"] == {"parse": []}
+    # A stale copy of the buttons (another device) cannot pick again.
+    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    assert is_ephemeral(again)
+    assert not again.get("embeds")
     discord_double.assert_clean()
 
 
-async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
+async def test_a_pick_from_a_public_did_you_mean_turns_it_into_the_answer(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     world = discord_double.world
@@ -367,20 +485,85 @@ async def test_only_the_asker_may_pick_from_a_public_did_you_mean(
     assert "Only the person who asked" in refused["content"]
     assert not refused.get("embeds")
 
-    answered = await press(discord_double, pick, suggestion)
-    assert entry_id_of(answered["embeds"][0]) == "icscoe-core-programme"
+    click = await discord_double.click_button(pick, message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert answered_entry(update["data"]) == "icscoe-core-programme"
+    edited = discord_double.messages[suggestion["id"]]
+    assert answered_entry(edited) == "icscoe-core-programme"
+    assert not any(i.startswith("faq:pick:") for i in custom_ids(edited))
     discord_double.assert_clean()
 
 
-async def test_a_related_question_button_posts_that_entrys_answer(
+async def test_a_related_question_button_posts_that_entrys_answer_for_the_asker(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     interaction, data = await ask(discord_double, "what is the tsubame project")
-    assert "faq:related:tsubame-status" in custom_ids(data)
+    asker = discord_double.world.member_user["id"]
+    button = f"faq:related:{asker}:tsubame-status"
+    assert button in custom_ids(data)
     answer = discord_double.original_message(interaction["id"])
-    related = await press(discord_double, "faq:related:tsubame-status", answer)
-    assert related["embeds"][0]["title"] == "Is TSUBAME still running?"
+    related = await press(discord_double, button, answer)
+    assert answered_entry(related) == "tsubame-status"
     assert not is_ephemeral(related)
+    discord_double.assert_clean()
+
+
+async def test_a_related_click_by_someone_else_is_answered_privately_to_them(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    asker = discord_double.world.member_user["id"]
+    answer = discord_double.original_message(interaction["id"])
+    other = discord_double.world.owner
+    related = await press(discord_double, f"faq:related:{asker}:tsubame-status", answer, user=other)
+    assert answered_entry(related) == "tsubame-status"
+    assert is_ephemeral(related)
+    # Its own related buttons are theirs: a click there answers them publicly.
+    assert all(f":{other['id']}:" in i for i in custom_ids(related) if "related" in i)
+    discord_double.assert_clean()
+
+
+async def test_someone_answered_privately_can_post_the_answer_here(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    asker = discord_double.world.member_user["id"]
+    answer = discord_double.original_message(interaction["id"])
+    other = discord_double.world.owner
+    click = await discord_double.click_button(
+        f"faq:related:{asker}:tsubame-status", message=answer, user=other
+    )
+    await discord_double.interaction_response(click["id"])
+    private = discord_double.original_message(click["id"])
+    assert is_ephemeral(private)
+    assert "faq:share:tsubame-status" in custom_ids(private)
+    shared = await press(discord_double, "faq:share:tsubame-status", private, user=other)
+    assert not is_ephemeral(shared)
+    assert answered_entry(shared) == "tsubame-status"
+    assert f"faq:delete:{other['id']}" in custom_ids(shared)  # theirs to delete
+    discord_double.assert_clean()
+
+
+async def test_a_related_click_on_a_private_answer_stays_private(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    entry = next(e for e in bot.knowledge.current.knowledge_base.entries if e.related)
+    opened = await discord_double.slash_command("topics")
+    await discord_double.interaction_response(opened["id"])
+    menu = discord_double.original_message(opened["id"])
+    chosen = await discord_double.choose_select("faq:topics", [entry.topic], message=menu)
+    await discord_double.interaction_response(chosen["id"])
+    picked = await discord_double.choose_select(
+        "faq:entry", [entry.id], message=discord_double.messages[menu["id"]]
+    )
+    body = await discord_double.interaction_response(picked["id"])
+    private_answer = discord_double.messages[menu["id"]]  # the browser, now the answer
+    assert is_ephemeral(private_answer)
+    button = next(i for i in custom_ids(body["data"]) if i.startswith("faq:related:"))
+    related = await press(discord_double, button, private_answer)
+    assert is_ephemeral(related)
+    assert related["embeds"]
     discord_double.assert_clean()
 
 
@@ -402,6 +585,99 @@ async def test_feedback_is_one_vote_per_user_and_entry(
 
     await press(discord_double, not_helpful, answer)  # changing one's mind replaces the vote
     await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 1, 1)]))
+    discord_double.assert_clean()
+
+
+async def test_a_vote_flood_from_one_member_is_turned_away_and_others_still_vote(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    answer = discord_double.original_message(interaction["id"])
+    replies = [
+        await press(discord_double, "faq:vote:tsubame-project:1", answer)
+        for _ in range(answering_service.VOTE_RATE + 3)
+    ]
+    assert all(is_ephemeral(r) for r in replies)
+    assert ["voting quickly" in r["content"] for r in replies] == [False] * (
+        answering_service.VOTE_RATE
+    ) + [True] * 3
+    other = await press(
+        discord_double, "faq:vote:tsubame-project:1", answer, user=discord_double.world.owner
+    )
+    assert "feedback is recorded" in other["content"]
+    await eventually(lambda: _feedback_is(bot, [EntryFeedback("tsubame-project", 2, 0)]))
+    discord_double.assert_clean()
+
+
+async def test_thumbs_down_asks_privately_what_was_wrong(
+    bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction, _ = await ask(discord_double, "what is the tsubame project")
+    answer = discord_double.original_message(interaction["id"])
+    up = await press(discord_double, "faq:vote:tsubame-project:1", answer)
+    down = await press(discord_double, "faq:vote:tsubame-project:0", answer)
+    assert is_ephemeral(down)
+    assert up["content"] != down["content"]  # 👍 and 👎 are acknowledged differently
+    assert not up.get("components")
+    (menu,) = [c for row in down["components"] for c in row["components"]]
+    assert menu["custom_id"] == "faq:why:tsubame-project"
+    assert [o["value"] for o in menu["options"]] == [
+        "wrong answer",
+        "out of date",
+        "unclear",
+        "missing source",
+    ]
+    asked_why = next(
+        m for m in discord_double.messages.values() if m.get("content") == down["content"]
+    )
+    with caplog.at_level("INFO", logger="bot.answering"):
+        chose = await discord_double.choose_select(
+            "faq:why:tsubame-project", ["out of date"], message=asked_why
+        )
+        body = await discord_double.interaction_response(chose["id"])
+    assert body["type"] == 7  # the question is replaced by the thanks, in place
+    assert "out of date" in body["data"]["content"]
+    assert body["data"]["components"] == []
+    assert "feedback on tsubame-project: out of date" in caplog.text
+    discord_double.assert_clean()
+
+
+async def test_none_of_these_notes_the_question_and_offers_the_topics(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, data = await ask(discord_double, SUGGEST_QUESTION)
+    suggestion = discord_double.original_message(interaction["id"])
+    none = custom_ids(data)[-1]
+    click = await discord_double.click_button(none, message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert "couldn't find that" in update["data"]["content"]
+    assert custom_ids(update["data"]) == ["faq:topics"]
+    groups = await eventually(
+        lambda: bot.store.unanswered(since=utcnow() - timedelta(hours=1)),
+        what="the question in the unanswered log",
+    )
+    assert [(g.example, g.count) for g in groups] == [(SUGGEST_QUESTION, 1)]
+    # The suggestion is used: its picks no longer answer.
+    asker = discord_double.world.member_user["id"]
+    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    assert not again.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_none_of_these_under_a_mention_clears_it_and_offers_topics_privately(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    suggestion = discord_double.messages[reply.response["id"]]
+    click = await discord_double.click_button(custom_ids(suggestion)[-1], message=suggestion)
+    update = await discord_double.interaction_response(click["id"])
+    assert update["type"] == 7
+    assert update["data"]["components"] == []
+    offered = await follow_up(discord_double, click)
+    assert is_ephemeral(offered)
+    assert custom_ids(offered) == ["faq:topics"]
     discord_double.assert_clean()
 
 
@@ -435,7 +711,7 @@ async def test_the_same_question_twice_in_a_channel_is_answered_once(
     start_bot: Any, discord_double: DiscordDouble
 ) -> None:
     async with start_bot(burst_seconds=60.0):
-        _, first = await ask(discord_double, "what is the tsubame project")
+        interaction, first = await ask(discord_double, "what is the tsubame project")
         _, second = await ask(
             discord_double, "What is the TSUBAME project?", user=discord_double.world.owner
         )
@@ -447,7 +723,52 @@ async def test_the_same_question_twice_in_a_channel_is_answered_once(
     assert not is_ephemeral(first)
     assert is_ephemeral(second)
     assert "just answered" in second["content"]
+    assert second["content"].endswith(message_link(discord_double, interaction))
     assert elsewhere["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_just_answered_costs_the_asker_nothing(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    owner = discord_double.world.owner
+    async with start_bot(burst_seconds=60.0, ask_rate=1, ask_per_seconds=60.0):
+        await ask(discord_double, "what is the tsubame project")
+        _, pointed = await ask(discord_double, "what is the tsubame project", user=owner)
+        _, answered = await ask(discord_double, "is tsubame still running", user=owner)
+    assert "just answered" in pointed["content"]
+    assert answered["embeds"]
+    discord_double.assert_clean()
+
+
+async def test_pressing_a_related_button_again_and_again_posts_one_answer(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    asker = discord_double.world.member_user["id"]
+    async with start_bot(burst_seconds=60.0):
+        interaction, _ = await ask(discord_double, "what is the tsubame project")
+        answer = discord_double.original_message(interaction["id"])
+        button = f"faq:related:{asker}:tsubame-status"
+        replies = [await press(discord_double, button, answer) for _ in range(5)]
+    assert not is_ephemeral(replies[0])
+    assert replies[0]["embeds"]
+    for reply in replies[1:]:
+        assert is_ephemeral(reply)
+        assert not reply.get("embeds")
+        assert "just answered" in reply["content"]
+    discord_double.assert_clean()
+
+
+async def test_buttons_obey_the_askers_cooldown(
+    start_bot: Any, discord_double: DiscordDouble
+) -> None:
+    asker = discord_double.world.member_user["id"]
+    async with start_bot(ask_rate=1, ask_per_seconds=60.0):
+        interaction, _ = await ask(discord_double, "what is the tsubame project")
+        answer = discord_double.original_message(interaction["id"])
+        refused = await press(discord_double, f"faq:related:{asker}:tsubame-status", answer)
+    assert is_ephemeral(refused)
+    assert refused["content"].startswith("You're asking quickly!")
     discord_double.assert_clean()
 
 

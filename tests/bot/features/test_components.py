@@ -3,27 +3,22 @@ and every component interaction gets an answer, whatever its custom id says."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.answers import answered_entry, custom_ids
 
 from bot.client import FaqBot
-from bot.features.components import (
-    ENTRY_GONE,
-    ONLY_THE_ASKER,
-    STALE,
-    TOPIC_GONE,
-    VOTE_GONE,
-    Pick,
-    Related,
-    Vote,
-    parse_custom_id,
-)
+from bot.features.components import NOT_YOURS_TO_DELETE, STALE, VOTE_GONE
+from bot.features.custom_ids import Delete, Pick, Related, Sources, Vote, parse_custom_id
+from bot.features.rendering import ENTRY_GONE
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble, interaction_payloads
+from testkit.discord_double import payloads as p
 from testkit.discord_double.payloads import Payload
 
 EPHEMERAL = 1 << 6
@@ -48,21 +43,36 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
     topic_menu = discord_double.original_message(topics["id"])
 
     async with start_bot():  # a new process: nothing in memory from the first one
-        related = await discord_double.click_button("faq:related:tsubame-status", message=answer)
+        related = await discord_double.click_button(
+            f"faq:related:{asker}:tsubame-status", message=answer
+        )
         related_body = await discord_double.interaction_response(related["id"])
+        # A related button from before the asker was kept in it: answered, privately.
+        older = await discord_double.click_button("faq:related:tsubame-status", message=answer)
+        older_body = await discord_double.interaction_response(older["id"])
         vote = await discord_double.click_button("faq:vote:tsubame-project:1", message=answer)
         vote_body = await discord_double.interaction_response(vote["id"])
         pick = await discord_double.click_button(
             f"faq:pick:{asker}:icscoe-core-programme", message=suggestion
         )
         pick_body = await discord_double.interaction_response(pick["id"])
+        picked = await discord_double.wait_for_request(
+            "POST",
+            "/webhooks/{webhook_id}/{webhook_token}",
+            predicate=lambda r: r.path.split("/")[3] == pick["token"],
+        )
         chosen = await discord_double.choose_select("faq:topics", ["olympics"], message=topic_menu)
         chosen_body = await discord_double.interaction_response(chosen["id"])
 
-    assert related_body["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert answered_entry(related_body["data"]) == "tsubame-status"
+    assert not related_body["data"].get("flags")
+    assert answered_entry(older_body["data"]) == "tsubame-status"
+    assert older_body["data"]["flags"] & EPHEMERAL
     assert "feedback is recorded" in vote_body["data"]["content"]
-    assert pick_body["data"]["embeds"][0]["footer"]["text"].startswith("icscoe-core-programme · ")
-    assert chosen_body["data"]["content"] == "Questions on `olympics`:"
+    assert pick_body["type"] == 7
+    assert answered_entry(picked.body) == "icscoe-core-programme"
+    assert chosen_body["type"] == 7  # the browser shows the topic's questions in place
+    assert "faq:entry" in custom_ids(chosen_body["data"])
     discord_double.assert_clean()
 
 
@@ -94,16 +104,38 @@ FORGED: dict[str, tuple[str, int, list[Any] | None, str]] = {
     "a menu choice of nothing": ("faq:topics", SELECT, [], STALE_MENU),
     "a menu choice that is not text": ("faq:entry", SELECT, [7], STALE_MENU),
     "two menu choices": ("faq:entry", SELECT, ["tsubame-status", "cyder"], STALE_MENU),
-    "another user's did-you-mean pick": (
+    # Components that edit or delete their message must be on it: aimed at an answer, each
+    # is refused, so no one can rewrite or remove another member's message.
+    "a pick that is not on the message": (
         f"faq:pick:{OWNER_ID}:uk-skills-gap",
         BUTTON,
         None,
-        ONLY_THE_ASKER,
+        STALE_BUTTON,
+    ),
+    "a none-of-these that is not on the message": (
+        f"faq:none:{OWNER_ID}:0123abcd",
+        BUTTON,
+        None,
+        STALE_BUTTON,
     ),
     "an unknown entry id": ("faq:related:no-such-entry", BUTTON, None, ENTRY_GONE),
-    "an unknown entry in a menu": ("faq:entry", SELECT, ["z" * 5_000], ENTRY_GONE),
-    "an unknown topic in a menu": ("faq:topics", SELECT, ["no-such-topic"], TOPIC_GONE),
+    "a question menu that is not on the message": ("faq:entry", SELECT, ["cyder"], STALE_MENU),
+    "a topic menu that is not on the message": ("faq:topics", SELECT, ["olympics"], STALE_MENU),
+    "a what-was-wrong menu that is not on the message": (
+        "faq:why:tsubame-project",
+        SELECT,
+        ["unclear"],
+        STALE_MENU,
+    ),
     "a vote for an unknown entry": ("faq:vote:no-such-entry:1", BUTTON, None, VOTE_GONE),
+    "the sources of an unknown entry": ("faq:sources:no-such-entry", BUTTON, None, ENTRY_GONE),
+    "a delete button that is not on the message": (
+        f"faq:delete:{OWNER_ID}",
+        BUTTON,
+        None,
+        STALE_BUTTON,
+    ),
+    "a delete button without its asker": ("faq:delete:", BUTTON, None, STALE_BUTTON),
 }
 
 
@@ -119,10 +151,11 @@ async def click(
     component_type: int,
     values: list[Any] | None,
     message: Payload,
+    user: Payload | None = None,
 ) -> Payload:
     """A component interaction as a modified client could send it: any custom id, type and
     values, on a message the bot sent, whether or not that component is on it."""
-    invoker = double.world.invoker()
+    invoker = double.world.invoker(user=user)
     payload = interaction_payloads.interaction(
         interaction_payloads.MESSAGE_COMPONENT,
         {"custom_id": custom_id, "component_type": component_type}
@@ -159,7 +192,7 @@ async def test_a_forged_stale_or_malformed_component_is_answered_privately(
     # an error, and no vote was stored for what was refused.
     related = await discord_double.click_button("faq:related:tsubame-status", message=message)
     answer = await discord_double.interaction_response(related["id"])
-    assert answer["data"]["embeds"][0]["title"] == "Is TSUBAME still running?"
+    assert answered_entry(answer["data"]) == "tsubame-status"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
     assert stats.feedback == []
@@ -168,6 +201,9 @@ async def test_a_forged_stale_or_malformed_component_is_answered_privately(
 
 def test_custom_ids_are_read_strictly() -> None:
     assert parse_custom_id("faq:related:tsubame-status", BUTTON) == Related("tsubame-status")
+    assert parse_custom_id("faq:related:42:tsubame-status", BUTTON) == Related("tsubame-status", 42)
+    assert parse_custom_id("faq:sources:cyder", BUTTON) == Sources("cyder")
+    assert parse_custom_id("faq:delete:42", BUTTON) == Delete(42)
     assert parse_custom_id("faq:vote:cyder:0", BUTTON) == Vote("cyder", helpful=False)
     assert parse_custom_id("faq:pick:18446744073709551615:cyder", BUTTON) == Pick(
         18446744073709551615, "cyder"
@@ -180,6 +216,9 @@ def test_custom_ids_are_read_strictly() -> None:
         "faq:related:Cyder",
         "faq:related:cyder-",
         "faq:related:" + "a" * 100,
+        "faq:related:042:cyder",
+        "faq:delete:cyder",
+        "faq:sources:42:cyder",
     ):
         assert parse_custom_id(forged, BUTTON) is None, forged
     assert parse_custom_id(None, BUTTON) is None
@@ -213,4 +252,101 @@ async def test_a_vote_for_an_entry_removed_from_the_faq_is_refused_and_not_recor
 
     await eventually(feedback, what="the vote that was kept")
     assert await feedback() == [EntryFeedback("tsubame-status", 1, 0)]
+    discord_double.assert_clean()
+
+
+def add_sources(faq_dir: Path, entry_id: str, count: int) -> None:
+    """Give an entry ``count`` more sources with long titles, more than an answer can show."""
+    extra = "".join(
+        f"      - title: Supporting source number {n} {'with a long title ' * 6}\n"
+        f"        url: https://example.org/supporting/{n}\n"
+        for n in range(count)
+    )
+    for path in faq_dir.glob("*.yaml"):
+        text = path.read_text()
+        start = text.find(f"  - id: {entry_id}\n")
+        if start < 0:
+            continue
+        at = text.index("    sources:\n", start) + len("    sources:\n")
+        path.write_text(text[:at] + extra + text[at:])
+
+
+async def test_sources_beyond_the_answers_room_are_listed_privately_on_request(
+    bot: FaqBot, discord_double: DiscordDouble, faq_dir: Path
+) -> None:
+    add_sources(faq_dir, "tsubame-project", 14)
+    assert (await bot.knowledge.reload()).ok
+    entry = bot.knowledge.current.knowledge_base.get("tsubame-project")
+    assert entry is not None
+    message = await answered_message(discord_double)
+    embed = message["embeds"][0]
+    assert [f["name"] for f in embed["fields"]] == ["Sources", "More sources"]
+    assert all(len(f["value"]) <= 1024 for f in embed["fields"])
+    shown = sum(f["value"].count("https://") for f in embed["fields"])
+    hidden = len(entry.sources) - shown
+    assert hidden > 0
+    assert embed["fields"][-1]["value"].endswith(f"+{hidden} more: press **All sources**")
+    feedback_row = [c["custom_id"] for c in message["components"][-1]["components"]]
+    assert "faq:sources:tsubame-project" in feedback_row
+
+    listed = await discord_double.click_button("faq:sources:tsubame-project", message=message)
+    body = await discord_double.interaction_response(listed["id"])
+    assert body["data"]["flags"] & EPHEMERAL
+    listing = body["data"]["embeds"][0]["description"]
+    assert all(source.url in listing for source in entry.sources)
+    discord_double.assert_clean()
+
+
+async def test_the_asker_can_delete_their_public_answer_and_others_cannot(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    message = await answered_message(discord_double)
+    asker = discord_double.world.member_user["id"]
+    delete = f"faq:delete:{asker}"
+    assert delete in [c["custom_id"] for c in message["components"][-1]["components"]]
+
+    refused = await discord_double.click_button(
+        delete, message=message, user=discord_double.world.owner
+    )
+    body = await discord_double.interaction_response(refused["id"])
+    assert body["data"]["flags"] & EPHEMERAL
+    assert body["data"]["content"] == NOT_YOURS_TO_DELETE
+    # Nor can they aim a delete button of their own at it.
+    owner = discord_double.world.owner
+    forged = await click(discord_double, f"faq:delete:{owner['id']}", BUTTON, None, message, owner)
+    body = await discord_double.interaction_response(forged["id"])
+    assert body["data"]["content"] == STALE_BUTTON
+    assert message["id"] in discord_double.messages
+
+    pressed = await discord_double.click_button(delete, message=message)
+    ack = await discord_double.interaction_response(pressed["id"])
+    assert ack["type"] == 6  # acknowledged without a message of its own
+    removed = await discord_double.wait_for_request(
+        "DELETE", "/channels/{channel_id}/messages/{message_id}"
+    )
+    assert removed.path == f"/channels/{message['channel_id']}/messages/{message['id']}"
+    assert message["id"] not in discord_double.messages
+    discord_double.assert_clean()
+
+
+async def test_a_moderator_can_delete_any_public_answer(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    message = await answered_message(discord_double)
+    asker = discord_double.world.member_user["id"]
+    world = discord_double.world
+    moderator = dataclasses.replace(
+        world.invoker(user=world.owner), permissions=p.BASIC_PERMISSIONS | p.MANAGE_MESSAGES
+    )
+    payload = interaction_payloads.interaction(
+        interaction_payloads.MESSAGE_COMPONENT,
+        interaction_payloads.component_data(f"faq:delete:{asker}"),
+        invoker=moderator,
+        application_id=world.application_id,
+        message=interaction_payloads.component_message(message, guild_id=moderator.guild_id),
+    )
+    pressed = await discord_double.send_interaction(payload)
+    assert (await discord_double.interaction_response(pressed["id"]))["type"] == 6
+    await discord_double.wait_for_request("DELETE", "/channels/{channel_id}/messages/{message_id}")
+    assert message["id"] not in discord_double.messages
     discord_double.assert_clean()

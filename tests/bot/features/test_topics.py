@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.answers import answered_entry
+
 from bot.client import FaqBot
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double.payloads import Payload
@@ -13,21 +15,20 @@ from testkit.discord_double.payloads import Payload
 EPHEMERAL = 1 << 6
 
 
-def only_select(data: Payload) -> Payload:
+def selects(data: Payload) -> list[Payload]:
+    """The select menus of a message, one per row."""
     rows = data["components"]
-    assert len(rows) == 1
-    assert len(rows[0]["components"]) == 1
-    return dict(rows[0]["components"][0])
+    assert all(len(row["components"]) == 1 for row in rows)
+    return [dict(row["components"][0]) for row in rows]
 
 
 async def choose(double: DiscordDouble, custom_id: str, value: str, message: Payload) -> Payload:
+    """Choose ``value`` in a menu -> the bot's response (its type and data)."""
     chosen = await double.choose_select(custom_id, [value], message=message)
-    body = await double.interaction_response(chosen["id"])
-    assert body["type"] == 4, body
-    return dict(body["data"])
+    return dict(await double.interaction_response(chosen["id"]))
 
 
-async def test_topics_then_a_topic_then_a_question_shows_its_answer(
+async def test_topics_then_a_topic_then_a_question_in_one_message_that_becomes_the_answer(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     knowledge_base = bot.knowledge.current.knowledge_base
@@ -39,32 +40,37 @@ async def test_topics_then_a_topic_then_a_question_shows_its_answer(
     assert data["content"] == (
         f"The FAQ has {len(knowledge_base.entries)} questions in {len(topics)} topics."
     )
-    topic_menu = only_select(data)
+    (topic_menu,) = selects(data)
     assert topic_menu["custom_id"] == "faq:topics"
     assert [o["value"] for o in topic_menu["options"]] == topics
-    olympics = next(o for o in topic_menu["options"] if o["value"] == "olympics")
-    assert olympics["description"] == f"{len(knowledge_base.entries_in('olympics'))} questions"
+    # Members see the topics' display names, in alphabetical order.
+    labels = [o["label"] for o in topic_menu["options"]]
+    assert labels == [knowledge_base.title_of(t) for t in topics]
+    assert labels == sorted(labels, key=str.casefold)
+    topic = topics[1]
+    option = next(o for o in topic_menu["options"] if o["value"] == topic)
+    assert option["description"] == f"{len(knowledge_base.entries_in(topic))} questions"
 
-    menu_message = discord_double.original_message(opened["id"])
-    questions = await choose(discord_double, "faq:topics", "olympics", menu_message)
-    assert questions["flags"] & EPHEMERAL
-    assert questions["content"] == "Questions on `olympics`:"
-    entry_menu = only_select(questions)
+    browser = discord_double.original_message(opened["id"])
+    questions = await choose(discord_double, "faq:topics", topic, browser)
+    assert questions["type"] == 7  # the same message, edited
+    assert questions["data"]["content"] == f"Questions on **{knowledge_base.title_of(topic)}**:"
+    topic_again, entry_menu = selects(questions["data"])
+    assert [o["value"] for o in topic_again["options"] if o.get("default")] == [topic]
     assert entry_menu["custom_id"] == "faq:entry"
-    in_topic = knowledge_base.entries_in("olympics")
+    in_topic = knowledge_base.entries_in(topic)
     assert [o["value"] for o in entry_menu["options"]] == [e.id for e in in_topic]
     assert all(len(o["label"]) <= 100 for o in entry_menu["options"])
 
-    picked = in_topic[1]
-    questions_message = next(
-        m for m in discord_double.messages.values() if m.get("content") == questions["content"]
+    picked = in_topic[-1]
+    answer = await choose(
+        discord_double, "faq:entry", picked.id, discord_double.messages[browser["id"]]
     )
-    answer = await choose(discord_double, "faq:entry", picked.id, questions_message)
-    assert answer["flags"] & EPHEMERAL
-    embed = answer["embeds"][0]
-    assert embed["title"] == picked.question
-    assert embed["footer"]["text"].startswith(f"{picked.id} · checked ")
-    assert answer["allowed_mentions"] == {"parse": []}
+    assert answer["type"] == 7
+    assert answered_entry(answer["data"]) == picked.id
+    assert answer["data"]["embeds"][0]["title"] == picked.question
+    assert answer["data"]["allowed_mentions"] == {"parse": []}
+    assert discord_double.messages[browser["id"]]["flags"] & EPHEMERAL  # still private
     discord_double.assert_clean()
 
 
@@ -77,7 +83,7 @@ async def test_every_topic_in_the_menu_lists_its_questions(
     menu_message = discord_double.original_message(opened["id"])
     for topic in knowledge_base.topics:
         questions = await choose(discord_double, "faq:topics", topic, menu_message)
-        options = only_select(questions)["options"]
+        options = selects(questions["data"])[1]["options"]
         assert 0 < len(options) <= 25
         assert [o["value"] for o in options] == [e.id for e in knowledge_base.entries_in(topic)]
     discord_double.assert_clean()
@@ -89,10 +95,8 @@ async def test_menus_sent_before_an_faq_edit_explain_what_is_gone(
     opened = await discord_double.slash_command("topics")
     await discord_double.interaction_response(opened["id"])
     topic_menu = discord_double.original_message(opened["id"])
-    questions = await choose(discord_double, "faq:topics", "olympics", topic_menu)
-    entry_menu = next(
-        m for m in discord_double.messages.values() if m.get("content") == questions["content"]
-    )
+    await choose(discord_double, "faq:topics", "olympics", topic_menu)
+    entry_menu = dict(discord_double.messages[topic_menu["id"]])
 
     # The maintainers rename the topic and one of its entries, then the bot reloads.
     for path in faq_dir.glob("*.yaml"):
@@ -102,12 +106,14 @@ async def test_menus_sent_before_an_faq_edit_explain_what_is_gone(
     (faq_dir / "olympics.yaml").unlink()
     assert (await bot.knowledge.reload()).ok
 
-    gone_topic = await choose(discord_double, "faq:topics", "olympics", topic_menu)
+    gone_topic = (await choose(discord_double, "faq:topics", "olympics", topic_menu))["data"]
     assert gone_topic["flags"] & EPHEMERAL
     assert "no longer in the FAQ" in gone_topic["content"]
-    gone_entry = await choose(discord_double, "faq:entry", "gru-74455-indictment", entry_menu)
+    gone_entry = (await choose(discord_double, "faq:entry", "gru-74455-indictment", entry_menu))[
+        "data"
+    ]
     assert gone_entry["flags"] & EPHEMERAL
     assert "no longer in the FAQ" in gone_entry["content"]
     still_there = await choose(discord_double, "faq:entry", "tokyo2020-outcome", entry_menu)
-    assert still_there["embeds"][0]["footer"]["text"].startswith("tokyo2020-outcome · ")
+    assert answered_entry(still_there["data"]) == "tokyo2020-outcome"
     discord_double.assert_clean()

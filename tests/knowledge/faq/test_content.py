@@ -11,7 +11,7 @@ from shared_material import shared_dir
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.model import Entry, KnowledgeBase
-from knowledge.quality import confusable_entries
+from knowledge.quality import confusable_entries, hidden_sources
 from knowledge.text import words
 
 # The entries the FAQ-content issue asks for, by id; more may be added.
@@ -86,6 +86,11 @@ def test_no_two_entries_are_confusable(knowledge_base: KnowledgeBase) -> None:
     result = load_knowledge_base(SHIPPED_FAQ_DIR)
     confusions = confusable_entries(Matcher(knowledge_base), result.phrase_positions)
     assert [str(p) for p in confusions] == []
+
+
+def test_every_shipped_answer_shows_all_its_sources(knowledge_base: KnowledgeBase) -> None:
+    result = load_knowledge_base(SHIPPED_FAQ_DIR)
+    assert [str(p) for p in hidden_sources(knowledge_base, result.phrase_positions)] == []
 
 
 def test_answers_do_not_copy_the_fact_sheet(knowledge_base: KnowledgeBase) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.safety import BurstGuard, Cooldown
+from bot.rate_limits import BurstGuard, Cooldown
 
 
 class Clock:
@@ -77,3 +77,19 @@ def test_the_burst_guard_forgets_expired_questions_and_stays_bounded() -> None:
     clock.now += 10.0
     guard.first(0, "what is cyder")
     assert len(guard) == 1
+
+
+def test_the_burst_guard_points_to_the_earlier_answer_once_its_link_is_known() -> None:
+    clock = Clock()
+    guard = BurstGuard(10.0, clock)
+    assert guard.earlier(1, "tsubame-status") is None
+    guard.claim(1, "tsubame-status")
+    posted = guard.earlier(1, "tsubame-status")
+    assert posted is not None
+    assert posted.link is None
+    guard.link(1, "tsubame-status", "https://discord.com/channels/1/1/9")
+    posted = guard.earlier(1, "tsubame-status")
+    assert posted is not None
+    assert posted.link == "https://discord.com/channels/1/1/9"
+    clock.now += 10.0
+    assert guard.earlier(1, "tsubame-status") is None
