@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from support.answers import answered_entry
+from support.bot_fixtures import wait_until
 
 from bot.client import FaqBot
 from bot.config import Settings
@@ -246,7 +247,13 @@ async def test_a_malformed_ask_is_refused_privately(
     assert data["content"] == refusal
     await assert_still_answering(discord_double)
     assert errors_in(caplog) == []
-    stats = await bot.store.stats(since=discord_double_epoch())
+
+    async def control_question_logged() -> Any:
+        stats = await bot.store.stats(since=discord_double_epoch())
+        return stats if stats.answered else None
+
+    # An answer is logged just after it is sent: wait for the control question's row.
+    stats = await wait_until(control_question_logged, what="the control question logged")
     assert stats.questions == 1, "a refused question was logged"
     discord_double.assert_clean()
 
