@@ -187,9 +187,17 @@ def _multi_line_quoted_value(text: str, stopped_line: int) -> yaml.Mark | None:
     (``stopped_line``, 0-based): the shape of an opening quote closed by the next value's.
     A FAQ writes long text as a block scalar (``>`` or ``|``), so a quoted value across lines
     that the parser chokes on right after is almost always a missing quote."""
+    # Only the lines up to where the parser stopped can hold the culprit; without a quote
+    # among them there is nothing to look for (and a 100,000-deep bracket bomb is not
+    # scanned a second time).
+    prefix = "".join(text.splitlines(keepends=True)[: stopped_line + 1])
+    if '"' not in prefix and "'" not in prefix:
+        return None
     found = None
+    scanner = _loader_class()(prefix)
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        while scanner.check_token():
+            token = scanner.get_token()
             if (
                 isinstance(token, yaml.ScalarToken)
                 and token.style in {'"', "'"}
@@ -199,6 +207,8 @@ def _multi_line_quoted_value(text: str, stopped_line: int) -> yaml.Mark | None:
                 found = token.start_mark
     except yaml.YAMLError:
         pass  # the tokens before the error are the ones that count
+    finally:
+        scanner.dispose()
     return found
 
 
