@@ -34,10 +34,16 @@ ALREADY_PICKED = "You've already picked from these; ask again with `/ask` for ot
 ENTRY_GONE = "That question is no longer in the FAQ. Try `/ask` again."
 
 
+def shown_name(name: str) -> str:
+    """A member's or the bot's name inside a message: it can neither format the message nor
+    read as a mention (nobody would be pinged anyway: see NO_PINGS)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
 def help_text(name: str | None) -> str:
     if not name:
         return HELP_TEXT
-    return HELP_TEMPLATE.format(name=discord.utils.escape_markdown(name))
+    return HELP_TEMPLATE.format(name=shown_name(name))
 
 
 def clip(text: str, limit: int) -> str:
