@@ -9,7 +9,7 @@ Why not discord.py's DynamicItem routing: its ViewStore drops an interaction sil
 custom id matches no template, when the component is not on the interaction's message, or
 when ``from_custom_id`` raises, and nothing tells the bot it did; a catch-all beside it could
 only guess which interactions the store had answered. So views are sent already stopped
-(discord.py keeps no stopped view, see ``sent_view``) and this module is the only thing that
+(discord.py keeps no stopped view, see ``sent_view`` in views.py) and this module is the only thing that
 answers components.
 """
 
