@@ -22,6 +22,9 @@ SOURCE_FIELDS = 2
 SOURCE_BLOCK_CHARS = 1024
 # The line that says how many sources are not shown, e.g. "+12 more: press “All sources”".
 MORE_LINE_CHARS = 40
+# The full list shown on request is one embed description (Discord: 4,096 characters), with
+# room for a last line saying how many did not fit even there.
+SOURCE_LIST_CHARS = 4096 - MORE_LINE_CHARS
 
 # A sentence ends at . ! or ? (perhaps closed by a quote or bracket) followed by space and
 # a capital, a digit, an opening quote or bracket, or bold text.
@@ -90,6 +93,16 @@ def lay_out_sources(sources: Sequence[Source]) -> SourceLayout:
         blocks = _fill(lines, reserve=MORE_LINE_CHARS + 1)
     shown = sum(len(b) for b in blocks)
     return SourceLayout(tuple("\n".join(b) for b in blocks if b), len(lines) - shown)
+
+
+def listable_sources(sources: Sequence[Source]) -> int:
+    """How many sources, from the first, the full list on request can hold."""
+    length = -1
+    for count, source in enumerate(sources):
+        length += len(source_line(source)) + 1
+        if length > SOURCE_LIST_CHARS:
+            return count
+    return len(sources)
 
 
 def _fill(lines: list[str], *, reserve: int) -> list[list[str]]:

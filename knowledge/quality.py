@@ -6,7 +6,12 @@ from __future__ import annotations
 from knowledge.loader import PhrasePositions
 from knowledge.matching import Decision, Matcher
 from knowledge.model import KnowledgeBase
-from knowledge.presentation import SOURCE_BLOCK_CHARS, SOURCE_FIELDS, lay_out_sources
+from knowledge.presentation import (
+    SOURCE_BLOCK_CHARS,
+    SOURCE_FIELDS,
+    lay_out_sources,
+    listable_sources,
+)
 from knowledge.problems import Problem, Severity
 
 
@@ -22,6 +27,8 @@ def hidden_sources(knowledge_base: KnowledgeBase, positions: PhrasePositions) ->
         if not layout.hidden:
             continue
         path, line, column = positions.get((entry.id, 0), (f"entry {entry.id}", 1, 1))
+        unlisted = len(entry.sources) - listable_sources(entry.sources)
+        lost = f"; {unlisted} cannot be shown at all" if unlisted else ""
         problems.append(
             Problem(
                 path,
@@ -29,7 +36,7 @@ def hidden_sources(knowledge_base: KnowledgeBase, positions: PhrasePositions) ->
                 column,
                 f"entry '{entry.id}': {layout.hidden} of its {len(entry.sources)} sources do "
                 f"not fit in the answer ({SOURCE_FIELDS} fields of {SOURCE_BLOCK_CHARS} "
-                "characters) and are shown only on request; shorten titles or cite fewer",
+                f"characters) and are shown only on request{lost}; shorten titles or cite fewer",
                 Severity.WARNING,
             )
         )

@@ -9,8 +9,8 @@ Why not discord.py's DynamicItem routing: its ViewStore drops an interaction sil
 custom id matches no template, when the component is not on the interaction's message, or
 when ``from_custom_id`` raises, and nothing tells the bot it did; a catch-all beside it could
 only guess which interactions the store had answered. So views are sent already stopped
-(discord.py keeps no stopped view, see ``sent_view``) and this module is the only thing that
-answers components.
+(discord.py keeps no stopped view, see ``sent_view`` in views.py) and this module is the only
+thing that answers components.
 """
 
 from __future__ import annotations

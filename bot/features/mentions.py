@@ -31,6 +31,7 @@ from bot.features.rendering import (
     help_text,
     not_covered_text,
     refusal_text,
+    shown_name,
     suggestion_text,
 )
 from bot.features.replies import ACK_BUDGET_SECONDS
@@ -84,7 +85,7 @@ class Mentions(commands.Cog):
         outcome = await self.answering.answer(asking)
         if replied_to is not None and isinstance(outcome, Answer | Suggestions):
             # Answered under the question it answers, saying whose question that is.
-            name = discord.utils.escape_markdown(asker.display_name)
+            name = shown_name(asker.display_name)
             await self._send(replied_to, outcome, asker.id, f"Answering {name}'s question:")
             return
         await self._send(message, outcome, message.author.id)

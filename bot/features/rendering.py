@@ -9,10 +9,9 @@ import discord
 
 from bot.answering import Reason, Refused
 from knowledge.model import Entry
-from knowledge.presentation import lay_out_sources, source_line, split_lead
+from knowledge.presentation import lay_out_sources, listable_sources, source_line, split_lead
 
 EMBED_COLOUR = discord.Colour.from_rgb(0, 102, 153)
-DESCRIPTION_LIMIT = 4096  # Discord's limit for an embed description
 SELECT_LABEL_LIMIT = 100
 # Discord allows 80 characters on a button, but a phone shows about this many on a button
 # that has a row to itself: longer questions are shortened at a word.
@@ -34,10 +33,16 @@ ALREADY_PICKED = "You've already picked from these; ask again with `/ask` for ot
 ENTRY_GONE = "That question is no longer in the FAQ. Try `/ask` again."
 
 
+def shown_name(name: str) -> str:
+    """A member's or the bot's name inside a message: it can neither format the message nor
+    read as a mention (nobody would be pinged anyway: see NO_PINGS)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
 def help_text(name: str | None) -> str:
     if not name:
         return HELP_TEXT
-    return HELP_TEMPLATE.format(name=discord.utils.escape_markdown(name))
+    return HELP_TEMPLATE.format(name=shown_name(name))
 
 
 def clip(text: str, limit: int) -> str:
@@ -81,13 +86,10 @@ def more_sources_line(hidden: int) -> str:
 
 def all_sources_embed(entry: Entry) -> discord.Embed:
     """Every source of an entry, for the member who asked to see them all (privately)."""
-    lines = [source_line(s) for s in entry.sources]
-    text = ""
-    for count, line in enumerate(lines):
-        if len(text) + len(line) + 1 > DESCRIPTION_LIMIT - 40:
-            text += f"\n… and {len(lines) - count} more"
-            break
-        text = f"{text}\n{line}" if text else line
+    listed = listable_sources(entry.sources)
+    text = "\n".join(source_line(s) for s in entry.sources[:listed])
+    if listed < len(entry.sources):
+        text += f"\n… and {len(entry.sources) - listed} more"
     return discord.Embed(
         title=clip(f"Sources: {entry.question}", 256), description=text, colour=EMBED_COLOUR
     )

@@ -141,6 +141,27 @@ def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) 
     assert warning.startswith(f"{tmp_path / 'ships.yaml'}:{question_line}:")
     assert "entry 'ship-knots':" in warning
     assert "of its 21 sources" in warning
+    assert "cannot be shown at all" not in warning  # the list on request holds them all
+
+
+def test_check_says_when_some_sources_cannot_be_shown_even_on_request(tmp_path: Path) -> None:
+    many = "".join(
+        f"      - title: A long source title number {n} {'x' * 170}\n"
+        f"        url: https://example.org/source/{n}\n"
+        for n in range(40)
+    )
+    text = (
+        (MINI_FAQ / "ships.yaml")
+        .read_text()
+        .replace(
+            "        url: https://example.org/knots\n",
+            f"        url: https://example.org/knots\n{many}",
+        )
+    )
+    (tmp_path / "ships.yaml").write_text(text)
+    run = faqbot("check", str(tmp_path))
+    warning = next(line for line in run.stdout.splitlines() if "do not fit" in line)
+    assert "cannot be shown at all" in warning
 
 
 def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from knowledge.presentation import (
     MORE_LINE_CHARS,
     SOURCE_BLOCK_CHARS,
     SOURCE_FIELDS,
+    SOURCE_LIST_CHARS,
     lay_out_sources,
+    listable_sources,
     sentences,
     source_line,
     split_lead,
@@ -90,6 +92,16 @@ def test_sources_beyond_two_fields_are_counted_with_room_left_to_say_so() -> Non
     assert shown + layout.hidden == 40
     assert layout.hidden > 0
     assert len(layout.blocks[-1]) + 1 + MORE_LINE_CHARS <= SOURCE_BLOCK_CHARS
+
+
+def test_the_full_list_holds_the_sources_that_fit_in_one_description() -> None:
+    few = [source(n) for n in range(12)]
+    assert listable_sources(few) == 12
+    many = [source(n, length=190) for n in range(40)]
+    listed = listable_sources(many)
+    assert 0 < listed < 40
+    assert len("\n".join(source_line(s) for s in many[:listed])) <= SOURCE_LIST_CHARS
+    assert len("\n".join(source_line(s) for s in many[: listed + 1])) > SOURCE_LIST_CHARS
 
 
 @pytest.mark.parametrize("title", ["a [b] c", "*bold* _it_ `code` ~x~ |y|", "back\\slash"])

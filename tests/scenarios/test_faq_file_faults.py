@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.answers import answered_entry
 
 from bot.client import FaqBot
 from bot.config import Settings
@@ -36,7 +37,7 @@ from testkit.discord_double import DiscordDouble, running_bot
 RELOAD_TIMEOUT = 5.0
 ABOUT_FILE = "about.yaml"
 ABOUT_QUESTION = "what can this bot answer"
-ABOUT_TITLE = "What does this FAQ bot cover, and how do I use it?"
+ABOUT_ENTRY = "about-this-faq"
 NEW_ALTERNATE = "zebra crossing migration patterns"
 
 # Billion laughs: nine aliases of nine aliases... 9^9 strings if anything expanded it.
@@ -80,10 +81,11 @@ def refusals(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
     ]
 
 
-async def ask_title(double: DiscordDouble, question: str) -> str:
+async def answered_by(double: DiscordDouble, question: str) -> str:
+    """/ask question -> the id of the entry that answered it."""
     asked = await double.slash_command("ask", {"question": question})
     body = await double.interaction_response(asked["id"])
-    return str(body["data"]["embeds"][0]["title"])
+    return answered_entry(body["data"])
 
 
 def with_alternate(text: str, entry_id: str, alternate: str) -> str:
@@ -119,13 +121,13 @@ async def test_a_hostile_file_is_refused_with_its_location_and_the_last_good_faq
 
     path.write_bytes(content)
     # Answered while the watcher reads the file, and within Discord's window.
-    assert await ask_title(discord_double, ABOUT_QUESTION) == ABOUT_TITLE
+    assert await answered_by(discord_double, ABOUT_QUESTION) == ABOUT_ENTRY
     found = await eventually(
         lambda: refusals(caplog, ABOUT_FILE), timeout=RELOAD_TIMEOUT, what="the refusal"
     )
     assert re.search(re.escape(str(path)) + located, found[0]), found
     assert bot.knowledge.current is good
-    assert await ask_title(discord_double, ABOUT_QUESTION) == ABOUT_TITLE
+    assert await answered_by(discord_double, ABOUT_QUESTION) == ABOUT_ENTRY
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory_before
     assert grown_kb < 100_000, f"peak memory grew by {grown_kb} KB"
 
@@ -135,7 +137,7 @@ async def test_a_hostile_file_is_refused_with_its_location_and_the_last_good_faq
         timeout=RELOAD_TIMEOUT,
         what="the corrected file to be served",
     )
-    assert await ask_title(discord_double, NEW_ALTERNATE) == ABOUT_TITLE
+    assert await answered_by(discord_double, NEW_ALTERNATE) == ABOUT_ENTRY
     discord_double.assert_clean()
 
 
@@ -216,8 +218,8 @@ async def test_a_file_rewritten_in_pieces_while_reloads_run_is_only_ever_served_
                 outcome = await bot.knowledge.reload()
                 if outcome.ok:
                     served.add(outcome.version)
-                title = await ask_title(discord_double, "tsubame status")
-                assert title == "Is TSUBAME still running?"
+                entry = await answered_by(discord_double, "tsubame status")
+                assert entry == "tsubame-status"
                 await asyncio.sleep(0.01)
         finally:
             finished.set()
@@ -231,7 +233,7 @@ async def test_a_file_rewritten_in_pieces_while_reloads_run_is_only_ever_served_
             timeout=RELOAD_TIMEOUT,
             what="the finished file to be served",
         )
-        assert await ask_title(discord_double, "tsubame status") == "Is TSUBAME still running?"
+        assert await answered_by(discord_double, "tsubame status") == "tsubame-status"
     # Every refusal meanwhile named the file and a line in it.
     refused = refusals(caplog, name)
     for message in refused:

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from support.answers import answered_entry
 
 from bot.client import FaqBot
 from bot.config import Settings
@@ -27,9 +28,9 @@ from testkit.discord_double.gateway import GatewaySession
 from testkit.discord_double.payloads import Payload
 
 QUESTIONS = (
-    ("is tsubame still running", "Is TSUBAME still running?"),
-    ("what is the tsubame project", "What is JPCERT/CC's TSUBAME project?"),
-    ("how do tsubame sensors work", "How do TSUBAME sensors work and where are they placed?"),
+    ("is tsubame still running", "tsubame-status"),
+    ("what is the tsubame project", "tsubame-project"),
+    ("how do tsubame sensors work", "tsubame-sensors"),
 )
 ANSWER_TIMEOUT = 5.0
 GLOBAL_COMMANDS = "/applications/{application_id}/commands"
@@ -37,16 +38,16 @@ GLOBAL_COMMANDS = "/applications/{application_id}/commands"
 
 async def ask_and_get_answer(double: DiscordDouble, number: int) -> Payload:
     """/ask question `number` and await its answer (5 s at most)."""
-    question, title = QUESTIONS[number]
+    question, entry_id = QUESTIONS[number]
     interaction = await double.slash_command("ask", {"question": question})
-    await assert_answered(double, interaction, title)
+    await assert_answered(double, interaction, entry_id)
     return interaction
 
 
-async def assert_answered(double: DiscordDouble, interaction: Payload, title: str) -> None:
+async def assert_answered(double: DiscordDouble, interaction: Payload, entry_id: str) -> None:
     body = await double.interaction_response(interaction["id"], timeout=ANSWER_TIMEOUT)
     assert body["type"] == 4
-    assert body["data"]["embeds"][0]["title"] == title
+    assert answered_entry(body["data"]) == entry_id
 
 
 def assert_each_answered_once(double: DiscordDouble, *interactions: Payload) -> None:

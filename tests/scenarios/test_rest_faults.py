@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 import pytest
+from support.answers import answered_entry
 
 from bot.client import FaqBot
 from testkit.discord_double import DiscordDouble
@@ -29,7 +30,7 @@ from testkit.discord_double.records import RecordedRequest
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 QUESTION = "is tsubame still running"
-TITLE = "Is TSUBAME still running?"
+ENTRY = "tsubame-status"
 ANSWER_TIMEOUT = 5.0
 
 
@@ -48,7 +49,7 @@ async def assert_answered(double: DiscordDouble, interaction: Payload) -> Payloa
     )
     body = dict(callback.body)
     assert body["type"] == 4
-    assert body["data"]["embeds"][0]["title"] == TITLE
+    assert answered_entry(body["data"]) == ENTRY
     return body
 
 
@@ -215,6 +216,6 @@ async def test_a_server_error_after_discord_took_the_answer_is_logged_once_not_a
     assert "40060" in record.getMessage()
     # The user has the one answer Discord took.
     answer = discord_double.original_message(interaction["id"])
-    assert answer["embeds"][0]["title"] == TITLE
+    assert answered_entry(answer) == ENTRY
     # discord.py's resend is the second callback; the bot adds no third (an apology).
     discord_double.assert_clean(ignore={"duplicate_ack"})

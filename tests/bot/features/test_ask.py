@@ -310,6 +310,20 @@ async def test_a_bare_mention_in_reply_answers_the_replied_message_and_says_whos
     discord_double.assert_clean()
 
 
+async def test_whose_question_it_answers_can_neither_ping_nor_format(
+    bot: FaqBot, discord_double: DiscordDouble
+) -> None:
+    world = discord_double.world
+    owner = next(m for m in world.members if m["user"]["id"] == world.owner["id"])
+    owner["nick"] = "@everyone **Mods**"
+    question = await discord_double.user_message("what is the tsubame project", author=world.owner)
+    await discord_double.user_message("", mention_bot=True, reply_to=question)
+    reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert reply.body["content"] == "Answering @\u200beveryone \\*\\*Mods\\*\\*'s question:"
+    assert reply.body["allowed_mentions"]["parse"] == []
+    discord_double.assert_clean()
+
+
 async def test_a_bare_mention_in_reply_to_the_bot_gets_the_help_text(
     bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
