@@ -48,14 +48,20 @@ def build(output: Path) -> None:
         options.optimized_model_filepath = str(folded)
         onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
         quantised = Path(scratch) / "int8.onnx"
-        # quantize_dynamic logs a suggestion to run its pre-processing (shape inference and
-        # graph optimisation); step 1 is that optimisation, and the shapes are not needed
-        # for MatMul weights, so the suggestion is noise here.
-        logging.getLogger().setLevel(logging.ERROR)
-        # Per channel: each output column of a weight matrix gets its own scale. With one scale
-        # per matrix the vectors drift from the fp32 model's (mean cosine 0.967 to them on
-        # eval questions, and worse matching); per channel they stay at 0.994.
-        quantize_dynamic(folded, quantised, weight_type=QuantType.QInt8, per_channel=True)
+        # quantize_dynamic logs (on the root logger) a suggestion to run its pre-processing
+        # (shape inference and graph optimisation); step 1 is that optimisation, and the
+        # shapes are not needed for MatMul weights, so the suggestion is noise here. Quiet
+        # for this call only: the caller's logging is left as it was.
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            # Per channel: each output column of a weight matrix gets its own scale. With one
+            # scale per matrix the vectors drift from the fp32 model's (mean cosine 0.967 to
+            # them on eval questions, and worse matching); per channel they stay at 0.994.
+            quantize_dynamic(folded, quantised, weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.setLevel(level)
         size, digest = fingerprint(quantised)
         if (size, digest) != (MODEL_FILE.size, MODEL_FILE.sha256):
             raise ModelError(
