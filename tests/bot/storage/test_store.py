@@ -766,3 +766,10 @@ async def test_storage_is_healthy_only_while_a_write_was_accepted_lately(
     await store.close()
     ok, why = store.storage_health(within)
     assert (ok, why) == (False, "not recording questions or votes: the store is closed")
+
+
+async def test_a_read_sees_the_writes_submitted_before_it(store: Store) -> None:
+    writing = asyncio.ensure_future(ask(store, "just asked"))
+    await asyncio.sleep(0)  # submitted, waiting in the batch's window
+    assert (await store.stats(since=START)).questions == 1
+    assert await writing
