@@ -39,6 +39,7 @@ class WriteBatcher:
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._full = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
+        self._committing: list[asyncio.Future[Any]] = []  # the batch being committed
 
     async def submit(self, write: Write) -> Any:
         """``write``'s result once its batch has committed; its exception, or the commit's."""
@@ -54,6 +55,18 @@ class WriteBatcher:
         # Shielded: a caller that stops waiting (a timeout) leaves its row in the batch, and
         # the batch is committed for the others all the same.
         return await asyncio.shield(future)
+
+    async def settled(self) -> None:
+        """Wait until the writes submitted so far have been committed or have failed.
+
+        Reads wait for this, so a process reads its own writes as it did when every write
+        was its own commit; writes submitted meanwhile are not waited for, so a read is never
+        held up for long by a steady stream of them.
+        """
+        waiting = [future for _, future in self._pending] + self._committing
+        if waiting:
+            self._full.set()  # no window: commit what is pending now
+            await asyncio.wait(waiting)
 
     async def drain(self) -> None:
         """Wait until every write submitted so far has been committed (or has failed)."""
@@ -77,13 +90,13 @@ class WriteBatcher:
             self._flusher = None
 
     async def _commit_batch(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> None:
+        self._committing = [future for _, future in batch]
         try:
             results = await self._commit([write for write, _ in batch])
         except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
+            results = [exc] * len(batch)
+        finally:
+            self._committing = []
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue

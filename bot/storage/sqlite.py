@@ -92,7 +92,7 @@ def open_database(path: Path, *, read_only: bool, keys: VoterKeySource | None) -
             return Opened(SqliteDatabase(connection, b""), False, problem)
         connection.close()
         return Opened(None, False, problem)
-    return Opened(SqliteDatabase(connection, salt), True, "")
+    return Opened(SqliteDatabase(connection, salt, path=path), True, "")
 
 
 def _prepare(connection: sqlite3.Connection, keys: VoterKeySource) -> bytes:
@@ -166,6 +166,11 @@ def _hint(path: Path) -> str:
     return f" (the filesystem holding {directory} is mounted read-only)" if read_only else ""
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
 def _readable(connection: sqlite3.Connection) -> bool:
     try:
         schema.require_current(SqliteSchema(connection))
@@ -179,10 +184,22 @@ class SqliteDatabase:
     """The store's statements on one SQLite connection (``backend.Database``)."""
 
     errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    # How often the WAL is copied into the database file. SQLite does it by itself only once
+    # the WAL reaches 1,000 pages (4 MB), so a quiet bot's recent rows could live in the WAL
+    # alone for days, and be lost with it (a backup of the .sqlite3 file alone, a WAL file
+    # removed by hand).
+    checkpoint_every = 60.0
 
-    def __init__(self, connection: sqlite3.Connection, salt: bytes) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, salt: bytes, *, path: Path | None = None
+    ) -> None:
         self._connection = connection
         self._salt = salt  # empty unless writable: nothing reads it otherwise
+        # The file written to, to notice one deleted or replaced under the running bot: the
+        # connection would go on writing to the old file, which nothing can read any more.
+        self._path = path
+        self._identity = _identity(path) if path is not None else None
+        self._checkpointed = time.monotonic()
 
     def close(self) -> None:
         self._connection.close()
@@ -210,6 +227,7 @@ class SqliteDatabase:
         return True
 
     def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
+        self._check_file()
         db = self._connection
         retry_while_busy(lambda: db.execute("BEGIN IMMEDIATE"))
         results: list[object] = []
@@ -231,9 +249,30 @@ class SqliteDatabase:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+        if time.monotonic() - self._checkpointed >= self.checkpoint_every:
+            # PASSIVE: copies what no reader still needs, waiting for nobody.
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._checkpointed = time.monotonic()
         return results
 
+    def _check_file(self) -> None:
+        if self._path is None or self._identity is None:
+            return
+        try:
+            now = _identity(self._path)
+        except FileNotFoundError:
+            raise sqlite3.OperationalError(
+                f"the database file {self._path} was removed while in use; restart the bot"
+                " to start a new one (or put the file back)"
+            ) from None
+        if now != self._identity:
+            raise sqlite3.OperationalError(
+                f"the database file {self._path} was replaced while in use; restart the bot"
+                " to use the new one"
+            )
+
     def purge(self, cutoff: float) -> int:
+        self._check_file()
         cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
         return cursor.rowcount
 

@@ -299,6 +299,8 @@ class Store:
         unavailable = self._unavailable(writing=False)
         if unavailable or database is None:
             raise StorageError(f"cannot read {what} from {self.name}: {unavailable}")
+        if self._batcher is not None:
+            await self._batcher.settled()  # a process reads its own writes
         failures: tuple[type[Exception], ...] = (*database.errors, OSError)
         try:
             return await self._run(functools.partial(work, database))

@@ -766,3 +766,47 @@ async def test_storage_is_healthy_only_while_a_write_was_accepted_lately(
     await store.close()
     ok, why = store.storage_health(within)
     assert (ok, why) == (False, "not recording questions or votes: the store is closed")
+
+
+async def test_a_read_sees_the_writes_submitted_before_it(store: Store) -> None:
+    writing = asyncio.ensure_future(ask(store, "just asked"))
+    await asyncio.sleep(0)  # submitted, waiting in the batch's window
+    assert (await store.stats(since=START)).questions == 1
+    assert await writing
+
+
+# Operator accidents on an SQLite file
+
+
+@pytest.mark.parametrize("accident", ["removed", "replaced"])
+async def test_a_file_removed_or_replaced_under_the_store_stops_acknowledging(
+    sqlite_store: Store, db_path: Path, caplog: pytest.LogCaptureFixture, accident: str
+) -> None:
+    assert await ask(sqlite_store, "before the accident")
+    if accident == "removed":
+        db_path.unlink()
+    else:
+        other = db_path.with_name("other.db")
+        sqlite3.connect(other).close()
+        other.replace(db_path)
+    assert [await ask(sqlite_store, f"after {n}") for n in range(5)] == [False] * 5
+    assert not await sqlite_store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    assert not sqlite_store.healthy
+    [logged] = storage_records(caplog, "not recorded")
+    assert f"the database file {db_path} was {accident} while in use" in logged.getMessage()
+
+
+async def test_the_wal_is_checkpointed_so_the_file_alone_holds_acknowledged_rows(
+    db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.storage import sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend.SqliteDatabase, "checkpoint_every", 0.0)
+    store = Store(db_path, clock=clock)
+    await store.open()
+    assert all(await asyncio.gather(*(ask(store, f"q{n}") for n in range(50))))
+    # The main file alone, as a copy without its -wal would be, while the store still runs.
+    alone = tmp_path / "alone.db"
+    alone.write_bytes(db_path.read_bytes())
+    assert query(alone, "SELECT count(*) FROM questions") == [(50,)]
+    await store.close()
