@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support.answers import answered_entry
 from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
 
 from knowledge.loader import load_knowledge_base
@@ -89,7 +90,7 @@ async def test_two_shard_processes_on_one_database_report_every_acknowledged_wri
             assert decision == "answer"
             await double.interaction_response(known["id"], timeout=15)
             message = double.original_message(known["id"])
-            entry_id = message["embeds"][0]["footer"]["text"].split(" ·")[0]
+            entry_id = answered_entry(message)
             for helpful in (True, False):
                 user = double.world.member_user if helpful else double.world.owner
                 votes.append(
