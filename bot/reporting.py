@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.storage import Stats, StorageError, Store, UnansweredGroup, utcnow
+from bot.storage import EntryFeedback, Stats, StorageError, Store, UnansweredGroup, utcnow
 from bot.storage.backend import Target, is_postgres_url
 
 EXIT_OK = 0
@@ -34,6 +34,8 @@ so a spreadsheet or a script can read it whole and filter on the first column:
               answer_rate, suggest_rate or none_rate; value: the figure
   top_entry   name: entry id; value: times it was the confident answer
   feedback    name: entry id; value: helpful votes; detail: not-helpful votes
+  complaint   name: entry id; value: not-helpful votes giving this reason; detail: the
+              reason (wrong answer, out of date, unclear, missing source)
   unanswered  name: example question; value: times asked, similar questions included;
               detail: other phrasings, separated by " | "
 Questions in the CSV are complete; the text report shortens long ones.
@@ -43,7 +45,8 @@ With --json the report is one JSON object on stdout:
   answer_rate, suggest_rate, not_covered_rate (shares of questions, 0 to 1);
   votes_up, votes_down (helpful and not-helpful votes cast in the period, all entries);
   top_entries: [{"id", "count"}], the ten entries most often the confident answer;
-  feedback: [{"id", "helpful", "not_helpful"}], entries with the most votes first;
+  feedback: [{"id", "helpful", "not_helpful", "reasons"}], entries with the most votes
+  first; reasons maps what not-helpful voters said was wrong to how many said it;
   unanswered: [{"question", "count", "variants"}], groups of similar unanswered questions,
   most asked first (at most --limit of them).
 """
@@ -106,7 +109,12 @@ def as_report_object(
         "votes_down": sum(f.not_helpful for f in stats.feedback),
         "top_entries": [{"id": entry, "count": count} for entry, count in stats.top_entries],
         "feedback": [
-            {"id": f.entry_id, "helpful": f.helpful, "not_helpful": f.not_helpful}
+            {
+                "id": f.entry_id,
+                "helpful": f.helpful,
+                "not_helpful": f.not_helpful,
+                "reasons": dict(f.reasons),
+            }
             for f in stats.feedback
         ],
         "unanswered": [
@@ -133,6 +141,11 @@ def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days:
     writer.writerows(("stats", name, value, "") for name, value in figures)
     writer.writerows(("top_entry", entry, count, "") for entry, count in stats.top_entries)
     writer.writerows(("feedback", f.entry_id, f.helpful, f.not_helpful) for f in stats.feedback)
+    writer.writerows(
+        ("complaint", f.entry_id, count, reason)
+        for f in stats.feedback
+        for reason, count in f.reasons
+    )
     writer.writerows(("unanswered", g.example, g.count, " | ".join(g.variants)) for g in groups)
 
 
@@ -154,9 +167,14 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
         return "\n".join([*lines, "  (no votes)"])
     votes = [
         f"  {f.helpful:>5} / {f.not_helpful:<5} {_clip(f.entry_id, MAX_ENTRY_ID_CHARS)}"
+        + (f"\n                why: {_reasons(f)}" if f.reasons else "")
         for f in stats.feedback
     ]
     return _fit(lines, votes, max_chars)
+
+
+def _reasons(feedback: EntryFeedback) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in feedback.reasons)
 
 
 def format_unanswered(

@@ -70,6 +70,10 @@ class QuestionLog(Protocol):
 
     def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> Awaitable[bool]: ...
 
+    def record_vote_reason(
+        self, *, entry_id: str, user_id: int, reason: str
+    ) -> Awaitable[bool]: ...
+
 
 class Answering:
     def __init__(
@@ -223,17 +227,14 @@ class Answering:
         stored = await self.log.record_vote(entry_id=entry_id, user_id=user_id, helpful=helpful)
         return VoteResult.RECORDED if stored else VoteResult.NOT_SAVED
 
-    def complaint(self, entry_id: str, complaint: Complaint) -> bool:
-        """What was wrong with an answer voted not helpful; True once stored.
-
-        Not stored yet: keeping it needs a column in the feedback table, which waits for the
-        storage rewrite (see bot/storage). Until then it goes to the log, without the
-        member's id, for the maintainers, and the member is not told it was saved.
-        """
+    async def complaint(self, user_id: int, entry_id: str, complaint: Complaint) -> bool:
+        """What was wrong with an answer this member voted not helpful; True once stored
+        with that vote (no vote of theirs, or a helpful one, keeps nothing)."""
         if self.knowledge.current.knowledge_base.get(entry_id) is None:
             return False
-        log.info("feedback on %s: %s", entry_id, complaint.value)
-        return False
+        return await self.log.record_vote_reason(
+            entry_id=entry_id, user_id=user_id, reason=complaint.value
+        )
 
     @staticmethod
     def _record(

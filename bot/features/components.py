@@ -54,6 +54,7 @@ NOT_HELPFUL = (
 NOT_SAVED = "Thanks! Your feedback couldn't be saved just now."
 TOO_MANY_VOTES = "You're voting quickly! Your vote was not recorded; try again soon."
 WHAT_WAS_WRONG = "Thanks for telling us: *{complaint}*. The maintainers review feedback like this."
+WHAT_WAS_WRONG_NOT_SAVED = "Thanks for telling us: *{complaint}*. It couldn't be saved just now."
 NO_ANSWER_PICKED = "None of these was the answer."
 # Components that change or remove the message they are on: each must be on it, or a
 # modified client could aim one at another member's message.
@@ -181,10 +182,9 @@ class Components(commands.Cog):
     async def what_was_wrong(
         self, interaction: discord.Interaction, entry_id: str, complaint: Complaint
     ) -> None:
-        self.answering.complaint(entry_id, complaint)
-        await self.replies.update(
-            interaction, WHAT_WAS_WRONG.format(complaint=complaint.value), view=None
-        )
+        stored = await self.answering.complaint(interaction.user.id, entry_id, complaint)
+        text = WHAT_WAS_WRONG if stored else WHAT_WAS_WRONG_NOT_SAVED
+        await self.replies.update(interaction, text.format(complaint=complaint.value), view=None)
 
     async def none_of_these(self, interaction: discord.Interaction, action: NoneOfThese) -> None:
         message = interaction.message

@@ -32,6 +32,11 @@ class Writer(Protocol):
 
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool: ...
 
+    def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
+        """Attach ``reason`` to this member's not-helpful vote on the entry; False when
+        there is no such vote (none, or it is helpful now)."""
+        ...
+
     def touch(self, at: float) -> bool:
         """The health probe's write: the time of this write, in meta."""
         ...

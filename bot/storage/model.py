@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 
 class StorageError(Exception):
@@ -24,6 +26,28 @@ class EntryFeedback:
     entry_id: str
     helpful: int
     not_helpful: int
+    # What members said was wrong, for the not-helpful votes that say: (reason, count),
+    # most given first.
+    reasons: tuple[tuple[str, int], ...] = ()
+
+
+# Both backends count the reasons with this query (PostgreSQL's placeholder; SQLite swaps it).
+REASONS_SQL = (
+    "SELECT entry_id, reason, count(*) FROM votes WHERE voted_at >= %s AND helpful = 0"
+    " AND reason IS NOT NULL GROUP BY entry_id, reason ORDER BY count(*) DESC, reason"
+)
+
+
+def feedback_with_reasons(
+    votes: Iterable[Sequence[Any]], reasons: Iterable[Sequence[Any]]
+) -> list[EntryFeedback]:
+    """Rows of (entry, helpful, not helpful) and (entry, reason, count) as feedback."""
+    by_entry: dict[str, list[tuple[str, int]]] = {}
+    for entry_id, reason, count in reasons:
+        by_entry.setdefault(str(entry_id), []).append((str(reason), int(count)))
+    return [
+        EntryFeedback(str(e), int(h), int(n), tuple(by_entry.get(str(e), ()))) for e, h, n in votes
+    ]
 
 
 @dataclass(frozen=True)

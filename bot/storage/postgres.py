@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, display, voter_hash
-from bot.storage.model import EntryFeedback, Stats
+from bot.storage.model import REASONS_SQL, Stats, feedback_with_reasons
 from bot.storage.voter_key import VoterKeySource
 
 # How long to wait for the server at start and for a pooled connection later: enough to ride
@@ -154,10 +154,20 @@ class _Writer:
         self._db.execute(
             "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (entry_id, voter) DO UPDATE"
-            " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+            " SET helpful = excluded.helpful, voted_at = excluded.voted_at, reason = NULL",
             (entry_id, voter_hash(self._salt, user_id), int(helpful), voted_at),
         )
         return True
+
+    def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
+        # RETURNING and a fetch, not rowcount: in a pipelined batch a statement's row count is
+        # known only once its result is fetched, and fetching is what waits for it.
+        cursor = self._db.execute(
+            "UPDATE votes SET reason = %s WHERE entry_id = %s AND voter = %s AND helpful = 0"
+            " RETURNING entry_id",
+            (reason, entry_id, voter_hash(self._salt, user_id)),
+        )
+        return cursor.fetchone() is not None
 
     def touch(self, at: float) -> bool:
         self._db.execute(_sql(TOUCH_SQL), (repr(at),))
@@ -187,6 +197,10 @@ class PostgresDatabase:
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
         with self._pool.connection() as db:
             return _Writer(db, self._salt).upsert_vote(entry_id, user_id, helpful, voted_at)
+
+    def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
+        with self._pool.connection() as db:
+            return _Writer(db, self._salt).set_vote_reason(entry_id, user_id, reason)
 
     def touch(self, at: float) -> bool:
         with self._pool.connection() as db:
@@ -256,6 +270,7 @@ class PostgresDatabase:
                 " WHERE voted_at >= %s GROUP BY entry_id ORDER BY count(*) DESC, entry_id",
                 (start,),
             ).fetchall()
+            reasons = db.execute(REASONS_SQL, (start,)).fetchall()
         answered, suggested, unanswered = (counts.get(d, 0) for d in _DECISIONS)
         return Stats(
             since=since,
@@ -264,7 +279,7 @@ class PostgresDatabase:
             suggested=suggested,
             unanswered=unanswered,
             top_entries=[(str(entry), int(n)) for entry, n in top],
-            feedback=[EntryFeedback(str(e), int(h), int(n)) for e, h, n in votes],
+            feedback=feedback_with_reasons(votes, reasons),
         )
 
     def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:

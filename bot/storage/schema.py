@@ -131,9 +131,16 @@ def _voter_key_out(db: SchemaConnection) -> None:
     db.execute("DELETE FROM meta WHERE key = ?", (SALT_KEY,))
 
 
+def _vote_reasons(db: SchemaConnection) -> None:
+    # What a member said was wrong with an answer they voted not helpful; NULL for a helpful
+    # vote or none given. It belongs to the vote: a new vote by the same member clears it,
+    # and it goes when the vote does.
+    db.execute("ALTER TABLE votes ADD COLUMN reason TEXT")
+
+
 # Append only: a released migration never changes, or databases already past it would differ
 # from new ones.
-MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes, _voter_key_out)
+MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes, _voter_key_out, _vote_reasons)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, voter_hash
-from bot.storage.model import EntryFeedback, Stats
+from bot.storage.model import REASONS_SQL, Stats, feedback_with_reasons
 from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
@@ -217,10 +217,17 @@ class SqliteDatabase:
         self._connection.execute(
             "INSERT INTO votes (entry_id, voter, helpful, voted_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (entry_id, voter) DO UPDATE"
-            " SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+            " SET helpful = excluded.helpful, voted_at = excluded.voted_at, reason = NULL",
             (entry_id, voter, int(helpful), voted_at),
         )
         return True
+
+    def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
+        cursor = self._connection.execute(
+            "UPDATE votes SET reason = ? WHERE entry_id = ? AND voter = ? AND helpful = 0",
+            (reason, entry_id, voter_hash(self._salt, user_id)),
+        )
+        return cursor.rowcount == 1
 
     def touch(self, at: float) -> bool:
         self._connection.execute(TOUCH_SQL, (repr(at),))
@@ -300,6 +307,7 @@ class SqliteDatabase:
                 " GROUP BY entry_id ORDER BY count(*) DESC, entry_id",
                 (start,),
             ).fetchall()
+            reasons = db.execute(REASONS_SQL.replace("%s", "?"), (start,)).fetchall()
         finally:
             db.execute("COMMIT")
         answered, suggested, unanswered = (int(counts.get(d, 0)) for d in _DECISIONS)
@@ -310,7 +318,7 @@ class SqliteDatabase:
             suggested=suggested,
             unanswered=unanswered,
             top_entries=[(str(entry), int(n)) for entry, n in top],
-            feedback=[EntryFeedback(str(e), int(h), int(n)) for e, h, n in votes],
+            feedback=feedback_with_reasons(votes, reasons),
         )
 
     def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:

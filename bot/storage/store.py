@@ -220,6 +220,16 @@ class Store:
             batched=True,
         )
 
+    async def record_vote_reason(self, *, entry_id: str, user_id: int, reason: str) -> bool:
+        """Say what was wrong with the answer this member voted not helpful; False when they
+        have no not-helpful vote on it (or it could not be saved)."""
+        return await self._write(
+            "feedback reason",
+            lambda db: db.set_vote_reason(entry_id, user_id, reason),
+            False,
+            batched=True,
+        )
+
     async def purge_expired(self) -> int:
         """Delete questions past the retention period; votes stay, as they hold no text."""
         if self.retention is None:

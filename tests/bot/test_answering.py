@@ -15,6 +15,7 @@ from bot.answering import (
     Answer,
     Answering,
     Asking,
+    Complaint,
     NotCovered,
     Reason,
     Refused,
@@ -332,6 +333,18 @@ async def test_votes_are_limited_per_member_before_they_reach_the_store(
     stats = await store.stats(since=utcnow() - timedelta(hours=1))
     # Ana's last recorded vote (the 10th, not helpful) stands; Ben's is helpful.
     assert stats.feedback == [EntryFeedback("swallow-speed", 1, 1)]
+
+
+async def test_what_was_wrong_is_kept_with_the_members_not_helpful_vote_only(
+    answering: Answering, store: Store
+) -> None:
+    assert await answering.vote(ANA, "swallow-speed", helpful=False) is VoteResult.RECORDED
+    assert await answering.complaint(ANA, "swallow-speed", Complaint.OUT_OF_DATE)
+    # Ben never voted, and no vote can be had on an entry that is not in the FAQ.
+    assert not await answering.complaint(BEN, "swallow-speed", Complaint.UNCLEAR)
+    assert not await answering.complaint(ANA, "dodo-flight", Complaint.UNCLEAR)
+    stats = await store.stats(since=utcnow() - timedelta(hours=1))
+    assert stats.feedback == [EntryFeedback("swallow-speed", 0, 1, (("out of date", 1),))]
 
 
 # --- none of these ----------------------------------------------------------------------------

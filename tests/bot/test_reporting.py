@@ -65,6 +65,7 @@ async def fill(path: Target) -> None:
     await ask('a question, with "quotes"')
     await store.record_vote(entry_id="asean", user_id=1, helpful=True)
     await store.record_vote(entry_id="asean", user_id=2, helpful=False)
+    await store.record_vote_reason(entry_id="asean", user_id=2, reason="out of date")
     moment = now - timedelta(days=40)
     await ask("an old unanswered question")
     await store.close()
@@ -85,6 +86,7 @@ def test_text_report(database: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "unanswered      4   50.0%" in out
     assert "     2  asean" in out
     assert "    1 / 1     asean" in out
+    assert "why: out of date 1" in out
     assert "    3× is " in out
     assert "also: tsubame dead??" in out
     assert "old unanswered" not in out
@@ -111,6 +113,7 @@ def test_csv_report(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert stats["answer_rate"] == "0.3750"
     assert ["top_entry", "asean", "2", ""] in rows
     assert ["feedback", "asean", "1", "1"] in rows
+    assert ["complaint", "asean", "1", "out of date"] in rows
     unanswered = [row for row in rows if row[0] == "unanswered"]
     assert unanswered[0][2:] == ["3", "tsubame dead??"]
     assert ["unanswered", 'a question, with "quotes"', "1", ""] in rows
@@ -134,7 +137,9 @@ def test_json_report_is_one_object_with_the_documented_figures(
     assert (report["not_covered"], report["not_covered_rate"]) == (4, 0.5)
     assert (report["votes_up"], report["votes_down"]) == (1, 1)
     assert report["top_entries"] == [{"id": "asean", "count": 2}, {"id": "jpcert", "count": 1}]
-    assert report["feedback"] == [{"id": "asean", "helpful": 1, "not_helpful": 1}]
+    assert report["feedback"] == [
+        {"id": "asean", "helpful": 1, "not_helpful": 1, "reasons": {"out of date": 1}}
+    ]
     tsubame, quotes = report["unanswered"]
     assert (tsubame["count"], tsubame["variants"]) == (3, ["tsubame dead??"])
     assert quotes == {"question": 'a question, with "quotes"', "count": 1, "variants": []}

@@ -623,8 +623,8 @@ async def test_a_vote_flood_from_one_member_is_turned_away_and_others_still_vote
     discord_double.assert_clean()
 
 
-async def test_thumbs_down_asks_privately_what_was_wrong(
-    bot: FaqBot, discord_double: DiscordDouble, caplog: pytest.LogCaptureFixture
+async def test_thumbs_down_asks_privately_what_was_wrong_and_keeps_the_answer(
+    bot: FaqBot, discord_double: DiscordDouble
 ) -> None:
     interaction, _ = await ask(discord_double, "what is the tsubame project")
     answer = discord_double.original_message(interaction["id"])
@@ -644,15 +644,16 @@ async def test_thumbs_down_asks_privately_what_was_wrong(
     asked_why = next(
         m for m in discord_double.messages.values() if m.get("content") == down["content"]
     )
-    with caplog.at_level("INFO", logger="bot.answering"):
-        chose = await discord_double.choose_select(
-            "faq:why:tsubame-project", ["out of date"], message=asked_why
-        )
-        body = await discord_double.interaction_response(chose["id"])
+    chose = await discord_double.choose_select(
+        "faq:why:tsubame-project", ["out of date"], message=asked_why
+    )
+    body = await discord_double.interaction_response(chose["id"])
     assert body["type"] == 7  # the question is replaced by the thanks, in place
     assert "out of date" in body["data"]["content"]
+    assert "couldn't be saved" not in body["data"]["content"]
     assert body["data"]["components"] == []
-    assert "feedback on tsubame-project: out of date" in caplog.text
+    # The reply comes after the commit, so the reason is in the figures already.
+    assert await _feedback_is(bot, [EntryFeedback("tsubame-project", 0, 1, (("out of date", 1),))])
     discord_double.assert_clean()
 
 

@@ -343,6 +343,35 @@ async def test_one_vote_per_user_per_entry_and_no_user_id_in_clear(
     assert str(OTHER_USER).encode() not in stored
 
 
+async def test_a_not_helpful_vote_keeps_what_was_wrong_until_the_member_votes_again(
+    store: Store,
+) -> None:
+    assert await store.record_vote(entry_id="asean", user_id=USER, helpful=False)
+    assert await store.record_vote(entry_id="asean", user_id=OTHER_USER, helpful=False)
+    assert await store.record_vote_reason(entry_id="asean", user_id=USER, reason="out of date")
+    assert await store.record_vote_reason(
+        entry_id="asean", user_id=OTHER_USER, reason="out of date"
+    )
+    stats = await store.stats(since=START)
+    assert stats.feedback == [EntryFeedback("asean", 0, 2, (("out of date", 2),))]
+
+    # A new vote replaces the old one and what was said about it.
+    assert await store.record_vote(entry_id="asean", user_id=USER, helpful=False)
+    stats = await store.stats(since=START)
+    assert stats.feedback == [EntryFeedback("asean", 0, 2, (("out of date", 1),))]
+
+
+async def test_a_reason_needs_the_members_own_not_helpful_vote(store: Store) -> None:
+    assert await store.record_vote(entry_id="asean", user_id=USER, helpful=True)
+    assert not await store.record_vote_reason(entry_id="asean", user_id=USER, reason="unclear")
+    assert not await store.record_vote_reason(
+        entry_id="asean", user_id=OTHER_USER, reason="unclear"
+    )
+    assert not await store.record_vote_reason(entry_id="jpcert", user_id=USER, reason="unclear")
+    stats = await store.stats(since=START)
+    assert stats.feedback == [EntryFeedback("asean", 1, 0)]
+
+
 async def test_the_same_user_hashes_differently_under_two_generated_keys(
     new_target: Callable[[], Target], clock: Clock, tmp_path: Path
 ) -> None:
