@@ -225,6 +225,12 @@ class FaqBot(commands.AutoShardedBot):
         Discord rate-limits command creation, so a restart must not re-upload identical
         commands; a hash of the last uploaded definitions is kept beside the database.
         """
+        shards = self.settings.shard_ids
+        if not force and shards is not None and 0 not in shards:
+            # Commands belong to the application, not to a shard: one process uploads them,
+            # the one running shard 0, however many processes and hosts share the work.
+            log.info("commands are synced by the process running shard 0; not syncing")
+            return
         if self.settings.dev_guild_id is not None:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

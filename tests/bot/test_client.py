@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from support.answers import answered_entry
+from support.bot_fixtures import with_settings
 
 from bot.client import COMMAND_HASH_FILE, FaqBot
 from bot.config import Settings
@@ -91,6 +92,20 @@ async def test_without_dev_guild_commands_sync_globally_once_across_restarts(
         asked = await discord_double.slash_command("ask", {"question": "tsubame status"})
         body = await discord_double.interaction_response(asked["id"])
     assert answered_entry(body["data"]) == "tsubame-status"
+    discord_double.assert_clean()
+
+
+async def test_only_the_process_running_shard_0_syncs_the_commands(
+    settings: Settings, discord_double: DiscordDouble
+) -> None:
+    shard_1 = with_settings(settings, shard_count=2, shard_ids=(1,))
+    async with running_bot(FaqBot(shard_1), discord_double) as bot:
+        assert bot.is_ready()
+    assert command_puts(discord_double, GLOBAL_COMMANDS) == []
+    shard_0 = with_settings(settings, shard_count=2, shard_ids=(0,))
+    async with running_bot(FaqBot(shard_0), discord_double):
+        await discord_double.wait_for_request("PUT", GLOBAL_COMMANDS)
+    assert len(command_puts(discord_double, GLOBAL_COMMANDS)) == 1
     discord_double.assert_clean()
 
 
