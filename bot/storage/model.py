@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,25 +31,6 @@ class EntryFeedback:
     reasons: tuple[tuple[str, int], ...] = ()
 
 
-# Both backends count the reasons with this query (PostgreSQL's placeholder; SQLite swaps it).
-REASONS_SQL = (
-    "SELECT entry_id, reason, count(*) FROM votes WHERE voted_at >= %s AND helpful = 0"
-    " AND reason IS NOT NULL GROUP BY entry_id, reason ORDER BY count(*) DESC, reason"
-)
-
-
-def feedback_with_reasons(
-    votes: Iterable[Sequence[Any]], reasons: Iterable[Sequence[Any]]
-) -> list[EntryFeedback]:
-    """Rows of (entry, helpful, not helpful) and (entry, reason, count) as feedback."""
-    by_entry: dict[str, list[tuple[str, int]]] = {}
-    for entry_id, reason, count in reasons:
-        by_entry.setdefault(str(entry_id), []).append((str(reason), int(count)))
-    return [
-        EntryFeedback(str(e), int(h), int(n), tuple(by_entry.get(str(e), ()))) for e, h, n in votes
-    ]
-
-
 @dataclass(frozen=True)
 class Stats:
     since: datetime
@@ -76,3 +57,45 @@ class Stats:
     @property
     def none_rate(self) -> float:
         return self._share(self.unanswered)
+
+
+# The statistics both backends read, in one read transaction (``?`` placeholders: the
+# PostgreSQL backend swaps in its own), and how their rows become ``Stats``.
+DECISIONS = ("answer", "suggest", "none")
+STATS_SQL = {
+    "counts": "SELECT decision, count(*) FROM questions WHERE asked_at >= ? GROUP BY decision",
+    "top": (
+        "SELECT entry_id, count(*) AS n FROM questions WHERE asked_at >= ?"
+        " AND decision = 'answer' AND entry_id IS NOT NULL"
+        " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10"
+    ),
+    "votes": (
+        "SELECT entry_id, sum(helpful), sum(1 - helpful) FROM votes WHERE voted_at >= ?"
+        " GROUP BY entry_id ORDER BY count(*) DESC, entry_id"
+    ),
+    "reasons": (
+        "SELECT entry_id, reason, count(*) FROM votes WHERE voted_at >= ? AND helpful = 0"
+        " AND reason IS NOT NULL GROUP BY entry_id, reason ORDER BY count(*) DESC, reason"
+    ),
+}
+
+
+def stats_from_rows(since: datetime, rows: Mapping[str, Sequence[Sequence[Any]]]) -> Stats:
+    """``Stats`` from the rows of each of ``STATS_SQL``'s queries."""
+    counts = {str(decision): int(n) for decision, n in rows["counts"]}
+    answered, suggested, unanswered = (counts.get(d, 0) for d in DECISIONS)
+    by_entry: dict[str, list[tuple[str, int]]] = {}
+    for entry_id, reason, count in rows["reasons"]:
+        by_entry.setdefault(str(entry_id), []).append((str(reason), int(count)))
+    return Stats(
+        since=since,
+        questions=answered + suggested + unanswered,
+        answered=answered,
+        suggested=suggested,
+        unanswered=unanswered,
+        top_entries=[(str(entry), int(n)) for entry, n in rows["top"]],
+        feedback=[
+            EntryFeedback(str(e), int(h), int(n), tuple(by_entry.get(str(e), ())))
+            for e, h, n in rows["votes"]
+        ],
+    )

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, display, voter_hash
-from bot.storage.model import REASONS_SQL, Stats, feedback_with_reasons
+from bot.storage.model import STATS_SQL, Stats, stats_from_rows
 from bot.storage.voter_key import VoterKeySource
 
 # How long to wait for the server at start and for a pooled connection later: enough to ride
@@ -33,7 +33,6 @@ POOL_SIZE = 4
 # Advisory lock keys (any 64-bit numbers, the same in every faqbot process).
 MIGRATION_LOCK = 0x66_61_71_62_6F_74_00_01
 PURGE_LOCK = 0x66_61_71_62_6F_74_00_02
-_DECISIONS = ("answer", "suggest", "none")
 Row = tuple[Any, ...]
 
 
@@ -251,36 +250,10 @@ class PostgresDatabase:
         # One snapshot, so the figures agree with each other while other processes write.
         with self._pool.connection() as db, db.transaction():
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            counts = {
-                str(decision): int(n)
-                for decision, n in db.execute(
-                    "SELECT decision, count(*) FROM questions WHERE asked_at >= %s"
-                    " GROUP BY decision",
-                    (start,),
-                )
+            rows = {
+                name: db.execute(_sql(sql), (start,)).fetchall() for name, sql in STATS_SQL.items()
             }
-            top = db.execute(
-                "SELECT entry_id, count(*) AS n FROM questions WHERE asked_at >= %s"
-                " AND decision = 'answer' AND entry_id IS NOT NULL"
-                " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
-                (start,),
-            ).fetchall()
-            votes = db.execute(
-                "SELECT entry_id, sum(helpful), sum(1 - helpful) FROM votes"
-                " WHERE voted_at >= %s GROUP BY entry_id ORDER BY count(*) DESC, entry_id",
-                (start,),
-            ).fetchall()
-            reasons = db.execute(REASONS_SQL, (start,)).fetchall()
-        answered, suggested, unanswered = (counts.get(d, 0) for d in _DECISIONS)
-        return Stats(
-            since=since,
-            questions=answered + suggested + unanswered,
-            answered=answered,
-            suggested=suggested,
-            unanswered=unanswered,
-            top_entries=[(str(entry), int(n)) for entry, n in top],
-            feedback=feedback_with_reasons(votes, reasons),
-        )
+        return stats_from_rows(since, rows)
 
     def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:
         with self._pool.connection() as db:

@@ -17,13 +17,12 @@ from typing import TypeVar
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, voter_hash
-from bot.storage.model import REASONS_SQL, Stats, feedback_with_reasons
+from bot.storage.model import STATS_SQL, Stats, stats_from_rows
 from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
 # a stuck lock shows up as a logged failure rather than a hung answer.
 BUSY_TIMEOUT_SECONDS = 5.0
-_DECISIONS = ("answer", "suggest", "none")
 _BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 T = TypeVar("T")
 
@@ -289,37 +288,10 @@ class SqliteDatabase:
         # writes between the queries.
         db.execute("BEGIN")
         try:
-            counts = dict(
-                db.execute(
-                    "SELECT decision, count(*) FROM questions WHERE asked_at >= ?"
-                    " GROUP BY decision",
-                    (start,),
-                ).fetchall()
-            )
-            top = db.execute(
-                "SELECT entry_id, count(*) AS n FROM questions WHERE asked_at >= ?"
-                " AND decision = 'answer' AND entry_id IS NOT NULL"
-                " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
-                (start,),
-            ).fetchall()
-            votes = db.execute(
-                "SELECT entry_id, sum(helpful), sum(1 - helpful) FROM votes WHERE voted_at >= ?"
-                " GROUP BY entry_id ORDER BY count(*) DESC, entry_id",
-                (start,),
-            ).fetchall()
-            reasons = db.execute(REASONS_SQL.replace("%s", "?"), (start,)).fetchall()
+            rows = {name: db.execute(sql, (start,)).fetchall() for name, sql in STATS_SQL.items()}
         finally:
             db.execute("COMMIT")
-        answered, suggested, unanswered = (int(counts.get(d, 0)) for d in _DECISIONS)
-        return Stats(
-            since=since,
-            questions=answered + suggested + unanswered,
-            answered=answered,
-            suggested=suggested,
-            unanswered=unanswered,
-            top_entries=[(str(entry), int(n)) for entry, n in top],
-            feedback=feedback_with_reasons(votes, reasons),
-        )
+        return stats_from_rows(since, rows)
 
     def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:
         marks = ", ".join("?" for _ in decisions)
