@@ -83,6 +83,9 @@ class NotCovered:
     # The FAQ's topics by their display names, in the order members see them.
     topics: tuple[str, ...]
     record: QuestionRecord | None = None
+    # "None of these" after a did-you-mean: the question's row is already in the log (as
+    # suggested) and is changed to not covered rather than logged a second time.
+    declined_suggestion: bool = False
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ class QuestionLog(Protocol):
         self, *, entry_id: str, user_id: int, reason: str
     ) -> Awaitable[bool]: ...
 
+    def record_suggestion_not_covered(self, *, question: str, source: str) -> Awaitable[bool]: ...
+
 
 class Answering:
     def __init__(
@@ -155,7 +157,8 @@ class Answering:
                 suggested, decision=Decision.NONE.value, entry_id=None, score=0.0
             )
         question = suggested.question if suggested else ""
-        return NotCovered(question, _topic_titles(self.knowledge.current), record)
+        topics = _topic_titles(self.knowledge.current)
+        return NotCovered(question, topics, record, declined_suggestion=record is not None)
 
     def _answer_entry(self, asking: Asking, snapshot: FaqSnapshot) -> Outcome:
         if asking.way is Way.PICK and asking.user_id != asking.for_user_id:
@@ -215,6 +218,13 @@ class Answering:
         """Write the outcome's question-log row; True once stored (False if none or failed)."""
         if outcome.record is None:
             return False
+        if isinstance(outcome, NotCovered) and outcome.declined_suggestion:
+            changed = await self.log.record_suggestion_not_covered(
+                question=outcome.record.question, source=outcome.record.source
+            )
+            if changed:
+                return True
+            # The suggestion's own row is not there (its write failed): log the question now.
         return await self.log.record_question(**asdict(outcome.record))
 
     async def vote(self, user_id: int, entry_id: str, *, helpful: bool) -> VoteResult:

@@ -37,6 +37,11 @@ class Writer(Protocol):
         there is no such vote (none, or it is helpful now)."""
         ...
 
+    def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
+        """Turn the latest "suggest" row of this question (asked since ``since``) into a
+        "none": the member said no suggestion fits. False when there is no such row."""
+        ...
+
     def touch(self, at: float) -> bool:
         """The health probe's write: the time of this write, in meta."""
         ...
@@ -126,6 +131,16 @@ def describe(exc: BaseException) -> str:
 TOUCH_SQL = (
     "INSERT INTO meta (key, value) VALUES ('last_write', ?)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+# A question the FAQ suggested answers for, declined with "none of these": the same one row,
+# now counted as not covered. Rows of the same text are the same question for every figure,
+# so the latest one is the one to change.
+SUGGESTION_NOT_COVERED_SQL = (
+    "UPDATE questions SET decision = 'none', entry_id = NULL, score = 0 WHERE id = ("
+    "SELECT id FROM questions WHERE question = ? AND source = ? AND decision = 'suggest'"
+    " AND asked_at >= ? ORDER BY id DESC LIMIT 1) RETURNING id"
 )
 
 

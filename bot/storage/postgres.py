@@ -20,7 +20,15 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, display, voter_hash
+from bot.storage.backend import (
+    SUGGESTION_NOT_COVERED_SQL,
+    TOUCH_SQL,
+    Opened,
+    Writer,
+    describe,
+    display,
+    voter_hash,
+)
 from bot.storage.model import STATS_SQL, Stats, stats_from_rows
 from bot.storage.voter_key import VoterKeySource
 
@@ -158,6 +166,10 @@ class _Writer:
         )
         return True
 
+    def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
+        cursor = self._db.execute(_sql(SUGGESTION_NOT_COVERED_SQL), (question, source, since))
+        return cursor.fetchone() is not None
+
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         # RETURNING and a fetch, not rowcount: in a pipelined batch a statement's row count is
         # known only once its result is fetched, and fetching is what waits for it.
@@ -196,6 +208,10 @@ class PostgresDatabase:
     def upsert_vote(self, entry_id: str, user_id: int, helpful: bool, voted_at: float) -> bool:
         with self._pool.connection() as db:
             return _Writer(db, self._salt).upsert_vote(entry_id, user_id, helpful, voted_at)
+
+    def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
+        with self._pool.connection() as db:
+            return _Writer(db, self._salt).suggestion_not_covered(question, source, since)
 
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         with self._pool.connection() as db:

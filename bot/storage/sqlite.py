@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.storage import schema, voter_key
-from bot.storage.backend import TOUCH_SQL, Opened, Writer, describe, voter_hash
+from bot.storage.backend import (
+    SUGGESTION_NOT_COVERED_SQL,
+    TOUCH_SQL,
+    Opened,
+    Writer,
+    describe,
+    voter_hash,
+)
 from bot.storage.model import STATS_SQL, Stats, stats_from_rows
 from bot.storage.voter_key import VoterKeySource
 
@@ -220,6 +227,12 @@ class SqliteDatabase:
             (entry_id, voter, int(helpful), voted_at),
         )
         return True
+
+    def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
+        rows = self._connection.execute(
+            SUGGESTION_NOT_COVERED_SQL, (question, source, since)
+        ).fetchall()
+        return len(rows) == 1
 
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         cursor = self._connection.execute(

@@ -220,6 +220,20 @@ class Store:
             batched=True,
         )
 
+    async def record_suggestion_not_covered(
+        self, *, question: str, source: str, within: timedelta = timedelta(days=1)
+    ) -> bool:
+        """The member found none of the suggestions for ``question`` fits: its "suggest" row,
+        logged within ``within``, becomes a "none". False when no such row is there."""
+        text = printable(question, MAX_INPUT_CHARS)  # as record_question stored it
+        since = self._epoch(self._clock() - within)
+        return await self._write(
+            "question log",
+            lambda db: db.suggestion_not_covered(text, str(source), since),
+            False,
+            batched=True,
+        )
+
     async def record_vote_reason(self, *, entry_id: str, user_id: int, reason: str) -> bool:
         """Say what was wrong with the answer this member voted not helpful; False when they
         have no not-helpful vote on it (or it could not be saved)."""

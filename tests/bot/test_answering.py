@@ -364,6 +364,9 @@ async def test_none_of_these_logs_the_suggested_question_as_not_covered_once(
     assert await answering.record(declined)
     groups = await store.unanswered(since=utcnow() - timedelta(hours=1))
     assert [(g.example, g.count) for g in groups] == [(SUGGESTING, 1)]
+    # One question, counted once: its suggested row became the not-covered one.
+    stats = await store.stats(since=utcnow() - timedelta(hours=1))
+    assert (stats.questions, stats.suggested, stats.unanswered) == (1, 0, 1)
     # The suggestion is used up: no second "none", and no pick from it either.
     again = answering.none_of_these(ANA, ANA, suggested.token, 80)
     assert again == Refused(Reason.ALREADY_PICKED)

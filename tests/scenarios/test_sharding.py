@@ -12,9 +12,14 @@ from testkit.discord_double import DiscordDouble, running_bot
 async def test_a_process_for_shard_1_of_2_identifies_so_and_answers_its_guild(
     settings: Settings, discord_double: DiscordDouble
 ) -> None:
+    # Commands are the application's: the process running shard 0 uploads them, once.
+    shard_0 = settings.model_copy(update={"shard_count": 2, "shard_ids": (0,)})
+    async with running_bot(FaqBot(shard_0), discord_double):
+        assert (await discord_double.wait_for_identify())["shard"] == [0, 2]
+    discord_double.requests.clear()
     sharded = settings.model_copy(update={"shard_count": 2, "shard_ids": (1,)})
     async with running_bot(FaqBot(sharded), discord_double) as bot:
-        identify = await discord_double.wait_for_identify()
+        identify = await discord_double.wait_for_identify(count=2)
         assert identify["shard"] == [1, 2]
         assert sorted(bot.shards) == [1]  # type: ignore[attr-defined]
         # The test guild's id maps to shard 1 ((id >> 22) % 2), so Discord routes it here.

@@ -322,6 +322,25 @@ async def test_a_retention_of_zero_days_keeps_every_question(target: Target, clo
     await store.close()
 
 
+async def test_a_declined_suggestion_turns_its_own_row_into_not_covered(
+    store: Store, clock: Clock
+) -> None:
+    for question in ("tsubame status", "tsubame status", "other"):
+        assert await store.record_question(
+            question=question, decision="suggest", entry_id=None, score=0.5, guild_id=1,
+            source="slash",
+        )  # fmt: skip
+        clock.advance(seconds=1)
+    assert await store.record_suggestion_not_covered(question="tsubame status", source="slash")
+    stats = await store.stats(since=START)
+    assert (stats.questions, stats.suggested, stats.unanswered) == (3, 2, 1)
+    # Only suggestions of that question, from that way of asking, and only recent ones.
+    assert not await store.record_suggestion_not_covered(question="never asked", source="slash")
+    assert not await store.record_suggestion_not_covered(question="other", source="mention")
+    clock.advance(days=2)
+    assert not await store.record_suggestion_not_covered(question="other", source="slash")
+
+
 # Feedback votes
 
 
