@@ -74,12 +74,12 @@ def build(output: Path) -> None:
 
 def main() -> int:
     """Build the model where the encoder loads it, unless the pinned file is already there."""
-    output = MODEL_FILE.path()
     try:
-        if fingerprint(output) == (MODEL_FILE.size, MODEL_FILE.sha256):
-            return 0
-    except OSError:
-        pass  # not built yet
+        verified(MODEL_FILE)
+        return 0
+    except ModelError:
+        pass  # not built yet, or not the pinned file: build it
+    output = MODEL_FILE.path()
     try:
         build(output)
     except (ModelError, ImportError) as exc:

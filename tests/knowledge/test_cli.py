@@ -119,11 +119,13 @@ def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
     assert "warning: entry 'ship-knots': phrase 'Knots unit!' repeats" in strict.stdout
 
 
-def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) -> None:
+def ships_with_extra_sources(directory: Path, count: int, title_padding: int) -> str:
+    """The mini FAQ's ships file, its knots entry given ``count`` more long-titled sources,
+    written to ``directory``; its text."""
     many = "".join(
-        f"      - title: A long source title number {n} {'x' * 120}\n"
+        f"      - title: A long source title number {n} {'x' * title_padding}\n"
         f"        url: https://example.org/source/{n}\n"
-        for n in range(20)
+        for n in range(count)
     )
     text = (
         (MINI_FAQ / "ships.yaml")
@@ -133,7 +135,12 @@ def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) 
             f"        url: https://example.org/knots\n{many}",
         )
     )
-    (tmp_path / "ships.yaml").write_text(text)
+    (directory / "ships.yaml").write_text(text)
+    return text
+
+
+def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) -> None:
+    text = ships_with_extra_sources(tmp_path, 20, 120)
     run = faqbot("check", str(tmp_path))
     assert run.returncode == 0
     question_line = text.splitlines().index("    question: What is a knot in sailing speed?") + 1
@@ -145,20 +152,7 @@ def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) 
 
 
 def test_check_says_when_some_sources_cannot_be_shown_even_on_request(tmp_path: Path) -> None:
-    many = "".join(
-        f"      - title: A long source title number {n} {'x' * 170}\n"
-        f"        url: https://example.org/source/{n}\n"
-        for n in range(40)
-    )
-    text = (
-        (MINI_FAQ / "ships.yaml")
-        .read_text()
-        .replace(
-            "        url: https://example.org/knots\n",
-            f"        url: https://example.org/knots\n{many}",
-        )
-    )
-    (tmp_path / "ships.yaml").write_text(text)
+    ships_with_extra_sources(tmp_path, 40, 170)
     run = faqbot("check", str(tmp_path))
     warning = next(line for line in run.stdout.splitlines() if "do not fit" in line)
     assert "cannot be shown at all" in warning

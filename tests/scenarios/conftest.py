@@ -1,5 +1,9 @@
-"""The bot fixtures (tests/support/bot_fixtures.py) and the Discord double, for these tests."""
+"""The bot fixtures (tests/support/bot_fixtures.py) and the Discord double, for these tests,
+and a PostgreSQL server a test may stop and start."""
 
+from collections.abc import Iterator
+
+import pytest
 from support.bot_fixtures import (
     as_server_manager,
     bot,
@@ -8,6 +12,7 @@ from support.bot_fixtures import (
     settings,
     start_bot,
 )
+from support.postgres_server import PostgresServer
 
 from testkit.discord_double import discord_double
 
@@ -20,3 +25,15 @@ __all__ = [
     "settings",
     "start_bot",
 ]
+
+
+@pytest.fixture
+def own_server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """A server of this test's own, as it is stopped and started; same binaries."""
+    server = PostgresServer(postgres_server.bindir)
+    server.start()
+    try:
+        yield server
+        server.stop(mode="immediate")
+    finally:
+        server.remove()

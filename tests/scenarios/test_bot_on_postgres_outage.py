@@ -6,36 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from support.answers import answered_entry
+from support.answers import FOLLOWUP, answered_entry
 from support.bot_fixtures import StartBot
 from support.postgres_server import PostgresServer
 
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double.payloads import Payload
 
-FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 DEFERRED = 5
 RECORDED = "feedback is recorded"
 NOT_SAVED = "couldn't be saved"
-
-
-@pytest.fixture
-def own_server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
-    """A server of this test's own, as it is stopped and started; same binaries."""
-    server = PostgresServer(postgres_server.bindir)
-    server.start()
-    try:
-        yield server
-        server.stop(mode="immediate")
-    finally:
-        server.remove()
 
 
 async def answer_to(double: DiscordDouble, question: str) -> Payload:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -16,18 +15,6 @@ from support.postgres_server import PostgresServer
 from bot.storage import Store
 
 FRESH = timedelta(seconds=30)
-
-
-@pytest.fixture
-def own_server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
-    """A server of this test's own, as it is stopped and started; same binaries."""
-    server = PostgresServer(postgres_server.bindir)
-    server.start()
-    try:
-        yield server
-        server.stop(mode="immediate")
-    finally:
-        server.remove()
 
 
 async def ask(store: Store, n: int) -> bool:

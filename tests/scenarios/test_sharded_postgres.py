@@ -10,31 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support.answers import answered_entry
+from support.answers import answered_entry, replies
 from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
 
 from knowledge.loader import load_knowledge_base
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double.payloads import Payload
 
-CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
-FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 RECORDED = "feedback is recorded"
 NOTED = "Your question was noted"
 KEY = "ab" * 32
-
-
-def replies(double: DiscordDouble, interaction: Payload) -> list[str]:
-    texts = []
-    for request in double.requests:
-        if not 200 <= request.status < 300 or not isinstance(request.body, dict):
-            continue
-        parts = request.path.split("/")
-        if request.template == CALLBACK and parts[2] == interaction["id"]:
-            texts.append(str((request.body.get("data") or {}).get("content") or ""))
-        elif request.template == FOLLOWUP and parts[3] == interaction["token"]:
-            texts.append(str(request.body.get("content") or ""))
-    return texts
 
 
 async def start_shard(

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.answers import answered_entry
+from support.answers import FOLLOWUP, answered_entry, replies
 from support.bot_process import LAUNCHER, bot_environment
 
 from bot.client import FaqBot
@@ -45,8 +45,6 @@ from testkit.discord_double import DiscordDouble, running_bot
 from testkit.discord_double.payloads import Payload
 
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
-CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
-FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 RECORDED = "feedback is recorded"
 NOT_SAVED = "couldn't be saved"
 NOTED = "Your question was noted"
@@ -56,22 +54,6 @@ KILL_AFTER_VOTES = 20
 def unknown_question(n: int, width: int = 0) -> str:
     """A question no FAQ entry is near: the bot declines it and logs it as unanswered."""
     return f"zqx{n} vlorp wibble frobnicate".ljust(width, "z")
-
-
-def replies(double: DiscordDouble, interaction: Payload) -> list[str]:
-    """What the bot told the user, as Discord accepted it: the response, then follow-ups."""
-    texts = []
-    for request in double.requests:
-        if not 200 <= request.status < 300 or not isinstance(request.body, dict):
-            continue
-        parts = request.path.split("/")
-        if request.template == CALLBACK and parts[2] == interaction["id"]:
-            data = request.body.get("data") or {}
-            embeds = data.get("embeds") or []
-            texts.append(str(data.get("content") or "") + "".join(str(e) for e in embeds))
-        elif request.template == FOLLOWUP and parts[3] == interaction["token"]:
-            texts.append(str(request.body.get("content") or ""))
-    return texts
 
 
 def said(double: DiscordDouble, interaction: Payload, text: str) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from testkit.discord_double import DiscordDouble
 from testkit.discord_double.payloads import Payload
 
 VOTE_PREFIX = "faq:vote:"
+CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
+FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 
 
 def custom_ids(data: Payload) -> list[str]:
@@ -16,3 +19,19 @@ def answered_entry(data: Payload) -> str:
     votes = [i for i in custom_ids(data) if i.startswith(VOTE_PREFIX)]
     assert votes, f"not an answer: {custom_ids(data)}"
     return votes[0][len(VOTE_PREFIX) :].rsplit(":", 1)[0]
+
+
+def replies(double: DiscordDouble, interaction: Payload) -> list[str]:
+    """What the bot told the user, as Discord accepted it: the response, then follow-ups."""
+    texts = []
+    for request in double.requests:
+        if not 200 <= request.status < 300 or not isinstance(request.body, dict):
+            continue
+        parts = request.path.split("/")
+        if request.template == CALLBACK and parts[2] == interaction["id"]:
+            data = request.body.get("data") or {}
+            embeds = data.get("embeds") or []
+            texts.append(str(data.get("content") or "") + "".join(str(e) for e in embeds))
+        elif request.template == FOLLOWUP and parts[3] == interaction["token"]:
+            texts.append(str(request.body.get("content") or ""))
+    return texts
