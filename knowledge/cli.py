@@ -25,7 +25,7 @@ from knowledge.evaluation import (
 from knowledge.loader import LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
-from knowledge.quality import confusable_entries, hidden_sources
+from knowledge.quality import confusable_entries, hidden_sources, untranslated_entries
 from knowledge.semantic import PhraseEmbeddings
 
 EXIT_OK = 0
@@ -266,6 +266,7 @@ def check(faq_dir: Path, *, strict: bool) -> int:
     problems = list(result.problems)
     if result.knowledge_base is not None:
         problems += hidden_sources(result.knowledge_base, result.phrase_positions)
+        problems += untranslated_entries(result.knowledge_base, result.phrase_positions)
         matcher = build_matcher(result.knowledge_base, sys.stdout)
         if matcher is None:
             return EXIT_PROBLEMS

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import process
 
-from knowledge.model import Entry, Source
+from knowledge.model import Entry, Source, Translation
 from knowledge.problems import Problem, excerpt, format_count
 from knowledge.text import normalise
 from knowledge.yaml_source import ValuePath, YamlDocument
@@ -33,9 +33,17 @@ MAX_URL_CHARS = 500
 # Shown as a select-menu option in Discord, whose label allows 100 characters.
 MAX_TOPIC_TITLE_CHARS = 100
 
+# A Japanese entry's other ways of asking: enough for Japanese questions to find it by its
+# own words, the way the English alternates do.
+MIN_JA_ALTERNATES = 3
+
 FILE_KEYS = ("topic", "entries")
-OPTIONAL_FILE_KEYS = ("topic_title",)
+OPTIONAL_FILE_KEYS = ("topic_title", "ja")
+FILE_JA_KEYS = ("topic_title",)
 ENTRY_KEYS = ("id", "question", "alternates", "answer", "sources", "tags", "related", "updated")
+OPTIONAL_ENTRY_KEYS = ("ja",)
+JA_KEYS = ("question", "answer")
+OPTIONAL_JA_KEYS = ("alternates",)
 SOURCE_KEYS = ("title", "url")
 
 
@@ -50,8 +58,10 @@ class TopicFileValidator:
         # Ids of every entry written in the file, valid or not: another entry's `related`
         # pointing at an entry with a mistake is not a second mistake.
         self.declared_ids: set[str] = set()
-        # The topic's display name (``topic_title``), when the file gives a valid one.
+        # The topic's display name (``topic_title``), when the file gives a valid one, and
+        # its Japanese one (``ja: {topic_title}``).
         self.topic_title: str | None = None
+        self.topic_title_ja: str | None = None
 
     def entries(self) -> list[tuple[int, Entry]]:
         """The valid entries, each with its position in the file's `entries` list."""
@@ -63,7 +73,8 @@ class TopicFileValidator:
             self._error((), f"expected a mapping with 'topic' and 'entries', found {_kind(data)}")
             return []
         self._check_keys(data, (), FILE_KEYS, "", optional=OPTIONAL_FILE_KEYS)
-        self.topic_title = self._topic_title(data)
+        self.topic_title = self._topic_title(data, ("topic_title",), "'topic_title'")
+        self.topic_title_ja = self._topic_title_ja(data)
         topic = data.get("topic")
         if topic != self._stem:
             self._error(
@@ -88,21 +99,31 @@ class TopicFileValidator:
                 entries.append((index, entry))
         return entries
 
-    def _topic_title(self, data: dict[str, Any]) -> str | None:
+    def _topic_title(self, data: dict[str, Any], path: ValuePath, name: str) -> str | None:
         if "topic_title" not in data:
             return None
         value = data["topic_title"]
         if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
-            self._error(("topic_title",), "'topic_title' must be one line of non-empty text")
+            self._error(path, f"{name} must be one line of non-empty text")
             return None
         if len(value.strip()) > MAX_TOPIC_TITLE_CHARS:
             self._error(
-                ("topic_title",),
-                f"'topic_title' is {format_count(len(value.strip()))} characters; "
+                path,
+                f"{name} is {format_count(len(value.strip()))} characters; "
                 f"the limit is {MAX_TOPIC_TITLE_CHARS}",
             )
             return None
         return value.strip()
+
+    def _topic_title_ja(self, data: dict[str, Any]) -> str | None:
+        if "ja" not in data:
+            return None
+        block = data["ja"]
+        if not isinstance(block, dict):
+            self._error(("ja",), f"'ja' must be a mapping with 'topic_title', found {_kind(block)}")
+            return None
+        self._check_keys(block, ("ja",), FILE_JA_KEYS, "'ja'")
+        return self._topic_title(block, ("ja", "topic_title"), "'ja.topic_title'")
 
     def _entry(self, raw: Any, path: ValuePath) -> Entry | None:
         if not isinstance(raw, dict):
@@ -115,7 +136,7 @@ class TopicFileValidator:
             else f"entry #{int(path[-1]) + 1}"
         )
         before = len(self.problems)
-        self._check_keys(raw, path, ENTRY_KEYS, label)
+        self._check_keys(raw, path, ENTRY_KEYS, label, optional=OPTIONAL_ENTRY_KEYS)
 
         if not isinstance(entry_id, str) or not KEBAB_CASE.match(entry_id):
             self._error((*path, "id"), f"{label}: 'id' must be kebab-case (a-z, 0-9, hyphens)")
@@ -128,6 +149,7 @@ class TopicFileValidator:
         tags = self._list(raw, path, "tags", label, self._kebab)
         related = self._list(raw, path, "related", label, self._kebab)
         updated = self._date(raw, path, label)
+        japanese = self._translation(raw, path, label)
         if len(self.problems) > before:
             return None
         return Entry(
@@ -140,6 +162,32 @@ class TopicFileValidator:
             tags=tuple(tags),
             related=tuple(related),
             updated=updated or dt.date.min,
+            ja=japanese,
+        )
+
+    def _translation(self, raw: dict[str, Any], path: ValuePath, label: str) -> Translation | None:
+        """The entry's ``ja`` block, checked like the English fields it translates."""
+        if "ja" not in raw:
+            return None
+        block = raw["ja"]
+        path = (*path, "ja")
+        label = f"{label}: 'ja'"
+        if not isinstance(block, dict):
+            self._error(path, f"{label} must be a mapping with 'question' and 'answer'")
+            return None
+        before = len(self.problems)
+        self._check_keys(block, path, JA_KEYS, label, optional=OPTIONAL_JA_KEYS)
+        question = self._text(block, path, "question", label, MAX_FAQ_QUESTION_CHARS)
+        answer = self._text(block, path, "answer", label, MAX_ANSWER_CHARS)
+        alternates = self._list(
+            block, path, "alternates", label, self._alternate, minimum=MIN_JA_ALTERNATES
+        )
+        if len(self.problems) > before:
+            return None
+        return Translation(
+            question=question.strip(),
+            alternates=tuple(a.strip() for a in alternates),
+            answer=answer.strip(),
         )
 
     def _text(self, raw: dict[str, Any], path: ValuePath, key: str, label: str, limit: int) -> str:
@@ -176,7 +224,8 @@ class TopicFileValidator:
             self._error((*path, key), f"{label}: '{key}' must be a list, found {_kind(value)}")
             return []
         if len(value) < minimum:
-            self._error((*path, key), f"{label}: '{key}' needs at least {minimum} item")
+            items = "item" if minimum == 1 else "items"
+            self._error((*path, key), f"{label}: '{key}' needs at least {minimum} {items}")
         items = [
             check_item(item, (*path, key, i), f"{label}: '{key}'") for i, item in enumerate(value)
         ]

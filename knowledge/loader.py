@@ -23,7 +23,7 @@ from knowledge.text import words
 from knowledge.vocabulary import VOCABULARY_FILE, read_vocabulary
 from knowledge.yaml_source import ValuePath, YamlDocument, read_yaml_file
 
-# (entry id, phrase index: 0 for the question, n for the nth alternate) -> (file, line, column)
+# (entry id, index into ``Entry.phrases``) -> (file, line, column)
 PhrasePositions = dict[tuple[str, int], tuple[str, int, int]]
 
 
@@ -61,6 +61,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     located: list[tuple[Entry, _Location]] = []
     declared_ids: set[str] = set()
     topic_titles: dict[str, str] = {}
+    topic_titles_ja: dict[str, str] = {}
     vocabulary = Vocabulary()
     small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
@@ -104,6 +105,8 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
         declared_ids |= validator.declared_ids
         if validator.topic_title is not None:
             topic_titles[path.stem] = validator.topic_title
+        if validator.topic_title_ja is not None:
+            topic_titles_ja[path.stem] = validator.topic_title_ja
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
         problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
@@ -116,6 +119,7 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
         vocabulary=vocabulary,
         small_talk=small_talk,
         topic_titles=topic_titles,
+        topic_titles_ja=topic_titles_ja,
         version=digest.hexdigest()[:12],
     )
     return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))
@@ -125,12 +129,17 @@ def _phrase_positions(located: list[tuple[Entry, _Location]]) -> PhrasePositions
     positions: PhrasePositions = {}
     for entry, where in located:
         for index in range(len(entry.phrases)):
-            problem = where.problem(_phrase_path(index), "")
+            problem = where.problem(phrase_path(entry, index), "")
             positions[(entry.id, index)] = (problem.path, problem.line, problem.column)
     return positions
 
 
-def _phrase_path(index: int) -> ValuePath:
+def phrase_path(entry: Entry, index: int) -> ValuePath:
+    """Where ``entry.phrases[index]`` is written inside the entry."""
+    english = 1 + len(entry.alternates)
+    if index >= english:
+        index -= english
+        return ("ja", "question") if index == 0 else ("ja", "alternates", index - 1)
     return ("question",) if index == 0 else ("alternates", index - 1)
 
 
@@ -169,7 +178,7 @@ def _cross_file_problems(
         first_seen[entry.id] = where
         seen_here: set[str] = set()
         for index, phrase in enumerate(entry.phrases):
-            sub_path = _phrase_path(index)
+            sub_path = phrase_path(entry, index)
             key = " ".join(words(phrase))
             if key in seen_here:
                 problems.append(

@@ -1,5 +1,6 @@
 """FAQ checks beyond the format: phrases that lead to the wrong entry (these need the
-matcher), and entries whose answer cannot show all of its sources."""
+matcher), entries whose answer cannot show all of its sources, and entries of a bilingual
+FAQ that have no Japanese."""
 
 from __future__ import annotations
 
@@ -37,6 +38,38 @@ def hidden_sources(knowledge_base: KnowledgeBase, positions: PhrasePositions) ->
                 f"entry '{entry.id}': {layout.hidden} of its {len(entry.sources)} sources do "
                 f"not fit in the answer ({SOURCE_FIELDS} fields of {SOURCE_BLOCK_CHARS} "
                 f"characters) and are shown only on request{lost}; shorten titles or cite fewer",
+                Severity.WARNING,
+            )
+        )
+    return problems
+
+
+def untranslated_entries(
+    knowledge_base: KnowledgeBase, positions: PhrasePositions
+) -> list[Problem]:
+    """Warn about entries without a ``ja`` block, in an FAQ that has Japanese at all.
+
+    Such an entry still answers Japanese questions, in English with a note saying so. An
+    FAQ with no Japanese anywhere (one in another domain) has chosen to be English only and
+    is not warned entry by entry.
+    """
+    bilingual = any(e.ja is not None for e in knowledge_base.entries) or bool(
+        knowledge_base.topic_titles_ja
+    )
+    if not bilingual:
+        return []
+    problems: list[Problem] = []
+    for entry in knowledge_base.entries:
+        if entry.ja is not None:
+            continue
+        path, line, column = positions.get((entry.id, 0), (f"entry {entry.id}", 1, 1))
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                f"entry '{entry.id}' has no Japanese ('ja' block); Japanese questions get "
+                "its English answer",
                 Severity.WARNING,
             )
         )

@@ -17,7 +17,7 @@ from knowledge.text import strip_discord_markup
 from knowledge.yaml_source import ValuePath, YamlDocument
 
 SMALL_TALK_FILE = "_smalltalk.yaml"
-KIND_KEYS = ("id", "reply", "help", "phrases")
+KIND_KEYS = ("id", "reply", "help", "phrases", "ja")
 MAX_PHRASE_CHARS = 100
 # A reply is sent as a short message; a paragraph would read as an answer.
 MAX_REPLY_CHARS = 300
@@ -100,6 +100,9 @@ def _read_kind(item: Any, path: ValuePath, error: Any) -> SmallTalk | None:
     if not isinstance(reply, str) or len(reply) > MAX_REPLY_CHARS:
         error((*path, "reply"), f"'reply' must be text of at most {MAX_REPLY_CHARS} characters")
         return None
+    reply_ja = _japanese_reply(item, path, kind_id, error)
+    if reply_ja is None:
+        return None
     phrases = item.get("phrases")
     if not isinstance(phrases, list) or not phrases:
         error(
@@ -113,4 +116,25 @@ def _read_kind(item: Any, path: ValuePath, error: Any) -> SmallTalk | None:
                 f"a phrase must be text of 1 to {MAX_PHRASE_CHARS} characters (quote numbers)",
             )
             return None
-    return SmallTalk(kind_id, tuple(phrases), reply, shows_help)
+    return SmallTalk(kind_id, tuple(phrases), reply, shows_help, reply_ja)
+
+
+def _japanese_reply(item: dict[str, Any], path: ValuePath, kind_id: str, error: Any) -> str | None:
+    """The kind's ``ja: {reply}``: "" when it has none, None after reporting a mistake."""
+    if "ja" not in item:
+        return ""
+    block = item["ja"]
+    if not isinstance(block, dict) or set(block) != {"reply"}:
+        error((*path, "ja"), "'ja' must be a mapping with one key, 'reply'")
+        return None
+    if item.get("help", False):
+        error((*path, "ja"), f"small talk '{kind_id}' shows the help text; it has no reply to translate")
+        return None
+    reply = block["reply"]
+    if not isinstance(reply, str) or not reply.strip() or len(reply) > MAX_REPLY_CHARS:
+        error(
+            (*path, "ja", "reply"),
+            f"'ja.reply' must be text of 1 to {MAX_REPLY_CHARS} characters",
+        )
+        return None
+    return reply.strip()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge.japanese import fold_variants, is_japanese_run, run_tokens, split_scripts
+
 # Questions longer than this are cut before any work: nobody asks a FAQ question in more
 # than a few sentences, and the cap bounds the cost of hostile input (10,000-character pastes).
 MAX_INPUT_CHARS = 500
@@ -39,7 +41,8 @@ def normalise(text: str) -> str:
 
     Compatibility forms (full-width letters, ligatures) fold to plain ones, accents and
     other combining marks and invisible format characters (zero-width spaces, direction
-    marks) are dropped, and punctuation becomes a word break.
+    marks) are dropped, and punctuation becomes a word break. Katakana loanwords are
+    spelled one way (``knowledge.japanese.fold_variants``).
     """
     # Line breaks and tabs separate words; they must not vanish with the other controls.
     text = _WHITESPACE.sub(" ", strip_discord_markup(text[:MAX_INPUT_CHARS]))
@@ -53,7 +56,7 @@ def normalise(text: str) -> str:
         if category in _COMBINING and (not kept or ord(kept[-1]) < _END_OF_LATIN):
             continue
         kept.append(ch)
-    folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
+    folded = fold_variants(unicodedata.normalize("NFC", "".join(kept)).casefold())
     folded = _LETTER_DIGIT_BOUNDARY.sub(" ", folded)
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
@@ -76,10 +79,22 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Normalised, stemmed words of ``text``, at most ``MAX_QUESTION_TOKENS`` of them."""
-    # Lone letters are what is left of possessives ("uk's") and initials: noise for matching.
-    tokens = [w for w in normalise(text).split() if len(w) > 1 or w.isdigit()]
-    return [stem(w) for w in tokens[:MAX_QUESTION_TOKENS]]
+    """Normalised, stemmed words of ``text``, at most ``MAX_QUESTION_TOKENS`` of them.
+
+    Japanese, written without spaces, gives the tokens of ``knowledge.japanese.run_tokens``;
+    a Latin word inside it is a word of its own ("tsubameとは" has the word "tsubame").
+    """
+    tokens: list[str] = []
+    for word in normalise(text).split():
+        for run in split_scripts(word):
+            if is_japanese_run(run):
+                tokens.extend(run_tokens(run))
+            # Lone letters are what is left of possessives ("uk's") and initials: noise.
+            elif len(run) > 1 or run.isdigit():
+                tokens.append(stem(run))
+        if len(tokens) >= MAX_QUESTION_TOKENS:
+            break
+    return tokens[:MAX_QUESTION_TOKENS]
 
 
 # Invisible format characters (zero-width spaces and joiners, direction overrides such as

@@ -60,6 +60,31 @@ MUTATIONS = {
     "topic title not text": ("entries:", "topic_title: [a, b]\nentries:"),
 }
 
+JA_BLOCK = """\
+    ja:
+      question: サンプルとは何ですか？
+      alternates: [サンプルの意味, サンプルって何, 見本とは]
+      answer: サンプルは、全体がどのようなものかを示す小さな部分です。
+"""
+JA_TOPIC = "ja:\n  topic_title: サンプルと例\nentries:"
+BILINGUAL = VALID.replace("    sources:", JA_BLOCK + "    sources:", 1).replace(
+    "entries:", JA_TOPIC, 1
+)
+
+JA_MUTATIONS = {
+    "ja question missing": ("      question: サンプルとは何ですか？\n", ""),
+    "ja answer missing": ("      answer: サンプルは、全体がどのようなものかを示す小さな部分です。\n", ""),
+    "ja question too long": ("サンプルとは何ですか？", "サ" * 101),
+    "ja answer too long": ("全体がどのような", "全体が" * 501),
+    "ja alternate too long": ("見本とは", "見" * 201),
+    "ja with two alternates": ("[サンプルの意味, サンプルって何, 見本とは]", "[サンプルの意味, 見本とは]"),
+    "ja unknown key": ("      answer: サンプル", "      sources: []\n      answer: サンプル"),
+    "ja not a mapping": (JA_BLOCK, "    ja: サンプル\n"),
+    "ja topic title too long": ("サンプルと例", "例" * 101),
+    "ja topic title missing": (JA_TOPIC, "ja: {}\nentries:"),
+    "ja topic unknown key": (JA_TOPIC, "ja:\n  title: 例\nentries:"),
+}
+
 
 def schema_accepts(text: str) -> bool:
     data = yaml.safe_load(text)
@@ -103,6 +128,26 @@ def test_both_refuse_each_invalid_sample(name: str) -> None:
     old, new = MUTATIONS[name]
     assert old in VALID
     text = VALID.replace(old, new, 1)
+    assert not schema_accepts(text), f"schema accepted: {name}"
+    assert not loader_accepts(text), f"loader accepted: {name}"
+
+
+def test_both_accept_japanese_blocks() -> None:
+    assert schema_accepts(BILINGUAL)
+    assert loader_accepts(BILINGUAL)
+
+
+def test_both_accept_a_japanese_block_without_alternates() -> None:
+    text = BILINGUAL.replace("      alternates: [サンプルの意味, サンプルって何, 見本とは]\n", "")
+    assert schema_accepts(text)
+    assert loader_accepts(text)
+
+
+@pytest.mark.parametrize("name", sorted(JA_MUTATIONS))
+def test_both_refuse_each_invalid_japanese_block(name: str) -> None:
+    old, new = JA_MUTATIONS[name]
+    assert old in BILINGUAL
+    text = BILINGUAL.replace(old, new, 1)
     assert not schema_accepts(text), f"schema accepted: {name}"
     assert not loader_accepts(text), f"loader accepted: {name}"
 

@@ -65,12 +65,28 @@ def test_a_valid_small_talk_file_is_read(faq: Path) -> None:
     assert (kind.id, kind.reply, kind.phrases) == ("thanks", "Glad it helped!", ("thanks", "ty"))
 
 
+def test_a_japanese_reply_is_read_and_the_english_one_stands_in_without_it(faq: Path) -> None:
+    (faq / "_smalltalk.yaml").write_text(
+        "smalltalk:\n"
+        "  - id: thanks\n    reply: Glad it helped!\n    ja:\n      reply: お役に立ててよかったです。\n"
+        "    phrases: [thanks, ありがとう]\n"
+        "  - id: greeting\n    reply: Hello!\n    phrases: [hi]\n",
+        encoding="utf-8",
+    )
+    knowledge_base = load_knowledge_base(faq).knowledge_base
+    assert knowledge_base is not None
+    thanks, greeting = knowledge_base.small_talk
+    assert thanks.reply_in("ja") == "お役に立ててよかったです。"
+    assert thanks.reply_in("en") == "Glad it helped!"
+    assert greeting.reply_in("ja") == "Hello!"
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
         (
             "smalltalk:\n  - id: thanks\n    reply: Hi\n    phrases: [thanks]\n    emoji: x\n",
-            "faq/_smalltalk.yaml:5:12: unknown key 'emoji'; allowed: id, reply, help, phrases",
+            "faq/_smalltalk.yaml:5:12: unknown key 'emoji'; allowed: id, reply, help, phrases, ja",
         ),
         (
             "smalltalk:\n  - id: help\n    help: true\n    reply: Hi\n    phrases: [help]\n",
@@ -131,6 +147,10 @@ def test_the_shipped_small_talk_file_passes_the_editors_schema() -> None:
         {"id": "a", "reply": "r", "phrases": [False]},  # an unquoted no
         {"id": "A!", "reply": "r", "phrases": ["x"]},
         {"id": "a", "reply": "r", "phrases": ["x"], "emoji": "y"},
+        {"id": "a", "help": True, "phrases": ["x"], "ja": {"reply": "返事"}},  # help: no reply
+        {"id": "a", "reply": "r", "phrases": ["x"], "ja": {"reply": "返事", "emoji": "y"}},
+        {"id": "a", "reply": "r", "phrases": ["x"], "ja": {"reply": "返" * 301}},
+        {"id": "a", "reply": "r", "phrases": ["x"], "ja": "返事"},
     ],
 )
 def test_the_schema_and_the_loader_refuse_the_same_kinds(
