@@ -22,6 +22,29 @@ def as_utc(moment: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
+class AskedQuestion:
+    """One row of the question log, as the views that learn from it read it."""
+
+    question: str
+    decision: str
+    entry_id: str | None
+    score: float
+    # The entry the asker chose from the "did you mean" choices, if they chose one.
+    picked_entry_id: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> AskedQuestion:
+        question, decision, entry_id, score, picked = row
+        return cls(
+            str(question),
+            str(decision),
+            None if entry_id is None else str(entry_id),
+            float(score),
+            None if picked is None else str(picked),
+        )
+
+
+@dataclass(frozen=True)
 class EntryFeedback:
     entry_id: str
     helpful: int

@@ -341,6 +341,30 @@ async def test_a_declined_suggestion_turns_its_own_row_into_not_covered(
     assert not await store.record_suggestion_not_covered(question="other", source="slash")
 
 
+async def test_a_pick_is_kept_on_its_suggestions_row_once(store: Store, clock: Clock) -> None:
+    for question in ("tsubame status", "tsubame status", "other"):
+        assert await store.record_question(
+            question=question, decision="suggest", entry_id=None, score=0.5, guild_id=1,
+            source="slash",
+        )  # fmt: skip
+        clock.advance(seconds=1)
+    assert await store.record_pick(question="tsubame status", source="slash", entry_id="a")
+    # The second asking of it is a second suggestion, picked on its own; then none is left.
+    assert await store.record_pick(question="tsubame status", source="slash", entry_id="b")
+    assert not await store.record_pick(question="tsubame status", source="slash", entry_id="c")
+    assert not await store.record_pick(question="other", source="mention", entry_id="a")
+    rows = await store.asked(since=START)
+    assert [(r.question, r.decision, r.picked_entry_id) for r in rows] == [
+        ("other", "suggest", None),
+        ("tsubame status", "suggest", "a"),
+        ("tsubame status", "suggest", "b"),
+    ]
+    stats = await store.stats(since=START)
+    assert (stats.questions, stats.suggested) == (3, 3)
+    clock.advance(days=2)
+    assert not await store.record_pick(question="other", source="slash", entry_id="a")
+
+
 # Feedback votes
 
 
