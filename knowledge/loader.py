@@ -7,6 +7,7 @@ serves one keeps serving it (see ``bot`` hot reload). Warnings never block loadi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +54,25 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_knowledge_base(faq_dir: Path) -> LoadResult:
+def relative_to(directory: Path) -> Callable[[Path], str]:
+    """Paths named as someone who knows only the FAQ directory reads them (the bot's Discord
+    messages and logs): relative to it, not the server's absolute path."""
+    root = directory.resolve()
+
+    def display(path: Path) -> str:
+        try:
+            return str((path.parent.resolve() / path.name).relative_to(root))
+        except ValueError:
+            return path.name
+
+    return display
+
+
+def load_knowledge_base(
+    faq_dir: Path, *, display: Callable[[Path], str] = display_path
+) -> LoadResult:
+    """The FAQ in ``faq_dir``; problems name files as ``display`` says (by default, as a
+    maintainer at the command line would type them)."""
     if not faq_dir.is_dir():
         return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
     directory = faq_dir.resolve()
@@ -66,31 +85,31 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     digest = hashlib.sha256()
     topic_files = 0
     for path in faq_file_paths(faq_dir):
-        display = display_path(path)
-        refusal = unreadable(path, directory, display)
+        shown = display(path)
+        refusal = unreadable(path, directory, shown)
         if refusal is not None:
             problems.append(refusal)
             continue
         if path.suffix == ".yml":
-            problems.append(Problem(display, 1, 1, "FAQ files end in .yaml; rename this file"))
+            problems.append(Problem(shown, 1, 1, "FAQ files end in .yaml; rename this file"))
             continue
-        document, file_problems = read_yaml_file(path, display)
+        document, file_problems = read_yaml_file(path, shown)
         problems.extend(file_problems)
         digest.update(path.name.encode() + b"\0" + str(document and document.data).encode())
         if document is None:
             continue
         if path.name == VOCABULARY_FILE:
-            vocabulary, vocab_problems = read_vocabulary(document, display)
+            vocabulary, vocab_problems = read_vocabulary(document, shown)
             problems.extend(vocab_problems)
             continue
         if path.name == SMALL_TALK_FILE:
-            small_talk, small_talk_problems = read_small_talk(document, display)
+            small_talk, small_talk_problems = read_small_talk(document, shown)
             problems.extend(small_talk_problems)
             continue
         if path.name.startswith("_"):
             problems.append(
                 Problem(
-                    display,
+                    shown,
                     1,
                     1,
                     f"unknown special file; only {VOCABULARY_FILE} and {SMALL_TALK_FILE} are known",
@@ -98,15 +117,15 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
             )
             continue
         topic_files += 1
-        validator = TopicFileValidator(document, display, path.stem)
+        validator = TopicFileValidator(document, shown, path.stem)
         for index, entry in validator.entries():
-            located.append((entry, _Location(display, document, ("entries", index))))
+            located.append((entry, _Location(shown, document, ("entries", index))))
         declared_ids |= validator.declared_ids
         if validator.topic_title is not None:
             topic_titles[path.stem] = validator.topic_title
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
-        problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
+        problems.append(Problem(display(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
     problems.extend(_cross_file_problems(located, declared_ids))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     if any(p.is_error for p in problems):
