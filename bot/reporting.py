@@ -17,6 +17,10 @@ from typing import TextIO
 
 from bot.storage import EntryFeedback, Stats, StorageError, Store, UnansweredGroup, utcnow
 from bot.storage.backend import Target, is_postgres_url
+from knowledge.loader import load_knowledge_base
+from knowledge.matching import Matcher
+from knowledge.proposals import without_small_talk
+from knowledge.semantic import shared_phrase_embeddings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -53,9 +57,19 @@ With --json the report is one JSON object on stdout:
 
 
 def run_report(
-    database: Target, *, days: int, limit: int, as_csv: bool, as_json: bool = False
+    database: Target,
+    *,
+    days: int,
+    limit: int,
+    as_csv: bool,
+    as_json: bool = False,
+    faq_dir: Path | None = None,
 ) -> int:
-    """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON."""
+    """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON.
+
+    Given the FAQ, unanswered questions that its small talk recognises are left out (rows
+    logged before small talk was recognised hold greetings, which are no gap in the FAQ).
+    """
     # A store would create a missing file; a report on an empty new database would only hide
     # a mistyped path.
     if not is_postgres_url(database) and not Path(database).is_file():
@@ -67,6 +81,8 @@ def run_report(
     except StorageError as exc:
         print(f"faqbot report: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    if faq_dir is not None and groups:
+        groups = _without_small_talk(groups, faq_dir)
     if as_json:
         json.dump(as_report_object(stats, groups, days=days), sys.stdout, ensure_ascii=False)
         print()
@@ -77,6 +93,19 @@ def run_report(
         print()
         print(format_unanswered(groups, max_chars=None))
     return EXIT_OK
+
+
+def _without_small_talk(groups: list[UnansweredGroup], faq_dir: Path) -> list[UnansweredGroup]:
+    result = load_knowledge_base(faq_dir)
+    if result.knowledge_base is None:
+        print(
+            f"faqbot report: the FAQ in {faq_dir} has errors, so small talk is not left out "
+            "of the unanswered questions; run faqbot check",
+            file=sys.stderr,
+        )
+        return groups
+    matcher = Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
+    return without_small_talk(groups, matcher)
 
 
 async def _read(

@@ -243,3 +243,25 @@ def test_everything_is_shown_when_there_is_room() -> None:
     assert "more" not in format_unanswered(groups)
     many = [UnansweredGroup("q" * 100, 1, []) for _ in range(100)]
     assert "more" not in format_unanswered(many, max_chars=None)
+
+
+def test_small_talk_logged_as_unanswered_is_left_out_of_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def log_old_rows(path: Path) -> None:
+        # Rows like those of a bot from before small talk was recognised.
+        store = Store(path, voter_key=bytes(32))
+        await store.open()
+        for question in ("hello", "hi", "thanks!", "is tsubame dead"):
+            await store.record_question(
+                question=question, decision="none", entry_id=None, score=0.0, guild_id=None,
+                source="slash",
+            )  # fmt: skip
+        await store.close()
+
+    path = tmp_path / "faqbot.db"
+    asyncio.run(log_old_rows(path))
+    assert run(parser_for(path), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [g["question"] for g in report["unanswered"]] == ["is tsubame dead"]
+    assert report["not_covered"] == 4  # the figures still count every row
