@@ -72,7 +72,7 @@ def run_suggest(database: Target, faq_dir: Path, *, days: int, limit: int, as_js
         json.dump(as_object(found), sys.stdout, ensure_ascii=False)
         print()
     else:
-        print(format_suggestions(found, max_chars=None))
+        print(format_suggestions(found, max_chars=None, fenced=False))
     return EXIT_OK
 
 
@@ -115,15 +115,17 @@ def format_suggestions(
     *,
     max_chars: int | None = MAX_MESSAGE_CHARS,
     escape: Callable[[str], str] = str,
+    fenced: bool = True,
 ) -> str:
     """Proposals first, then answers voted not helpful; cut to fit ``max_chars``.
 
     ``escape`` is applied to the questions members typed where they are shown as text (in
-    Discord, so that they cannot format the message).
+    Discord, so that they cannot format the message); ``fenced`` puts the YAML lines in a
+    code block (Discord) rather than as they are (the terminal, where they are copied).
     """
     if not found.proposals and not found.disliked:
         return "Nothing to suggest: no unanswered, unsure or not-helpful questions in this period."
-    blocks = [_proposal_text(p, escape) for p in found.proposals]
+    blocks = [_proposal_text(p, escape, fenced) for p in found.proposals]
     blocks += [_disliked_text(f) for f in found.disliked]
     text = "Proposals, most asked first:" if found.proposals else ""
     for shown, block in enumerate(blocks):
@@ -136,7 +138,7 @@ def format_suggestions(
     return text
 
 
-def _proposal_text(proposal: Proposal, escape: Callable[[str], str]) -> str:
+def _proposal_text(proposal: Proposal, escape: Callable[[str], str], fenced: bool) -> str:
     asked = f"{proposal.asked}× asked"
     if proposal.picked:
         asked += f", {proposal.picked}× picked from a did-you-mean"
@@ -148,6 +150,8 @@ def _proposal_text(proposal: Proposal, escape: Callable[[str], str]) -> str:
     if not proposal.snippet or proposal.where is None:
         return f"{head}\n{examples}\n  (these phrasings are in the FAQ already)"
     where = f"{proposal.where.path}, after line {proposal.where.line}:"
+    if not fenced:
+        return f"{head}\n{where}\n{proposal.snippet}"
     # The lines are quoted YAML; a ``` inside a question would end the code block early.
     snippet = proposal.snippet.replace("```", "`\u200b``")
     return f"{head}\n{where}\n```yaml\n{snippet}\n```"
