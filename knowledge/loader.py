@@ -7,6 +7,7 @@ serves one keeps serving it (see ``bot`` hot reload). Warnings never block loadi
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,19 +85,28 @@ def load_knowledge_base(
     small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
     topic_files = 0
+    # Files whose entries' ids are unknown: a related id may name one of those.
+    unread = 0
     for path in faq_file_paths(faq_dir):
         shown = display(path)
         refusal = unreadable(path, directory, shown)
         if refusal is not None:
             problems.append(refusal)
+            unread += 1
             continue
         if path.suffix == ".yml":
             problems.append(Problem(shown, 1, 1, "FAQ files end in .yaml; rename this file"))
+            unread += 1
             continue
         document, file_problems = read_yaml_file(path, shown)
         problems.extend(file_problems)
         digest.update(path.name.encode() + b"\0" + str(document and document.data).encode())
         if document is None:
+            # Its entries are unknown, but their ids are usually still legible: other files'
+            # related ids that name them are not errors of their own.
+            legible = _ids_written_in(path)
+            declared_ids |= legible
+            unread += not legible
             continue
         if path.name == VOCABULARY_FILE:
             vocabulary, vocab_problems = read_vocabulary(document, shown)
@@ -126,7 +136,7 @@ def load_knowledge_base(
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
         problems.append(Problem(display(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
-    problems.extend(_cross_file_problems(located, declared_ids))
+    problems.extend(_cross_file_problems(located, declared_ids, every_file_read=not unread))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     if any(p.is_error for p in problems):
         return LoadResult(None, tuple(problems))
@@ -138,6 +148,17 @@ def load_knowledge_base(
         version=digest.hexdigest()[:12],
     )
     return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))
+
+
+_ID_LINE = re.compile(r"^[ ]*-[ ]+id:[ ]*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)['\"]?[ ]*$", re.M)
+
+
+def _ids_written_in(path: Path) -> set[str]:
+    """The entry ids a file that does not parse still shows, line by line."""
+    try:
+        return set(_ID_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return set()
 
 
 def _phrase_positions(located: list[tuple[Entry, _Location]]) -> PhrasePositions:
@@ -172,8 +193,11 @@ class _Location:
 
 
 def _cross_file_problems(
-    located: list[tuple[Entry, _Location]], declared_ids: set[str]
+    located: list[tuple[Entry, _Location]], declared_ids: set[str], *, every_file_read: bool
 ) -> list[Problem]:
+    """Duplicates and related ids across files. A related id that names no entry is reported
+    only when every file was read: otherwise it may be an entry of the file that was not, and
+    the maintainer would see one mistake as a dozen, the real one among them."""
     problems: list[Problem] = []
     first_seen: dict[str, _Location] = {}
     phrase_owner: dict[str, str] = {}
@@ -214,7 +238,9 @@ def _cross_file_problems(
         for index, related_id in enumerate(entry.related):
             if related_id == entry.id:
                 message = f"entry '{entry.id}': 'related' lists the entry itself"
-            elif related_id not in first_seen and related_id not in declared_ids:
+            elif (
+                every_file_read and related_id not in first_seen and related_id not in declared_ids
+            ):
                 hint = process.extractOne(related_id, list(first_seen), score_cutoff=80)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
                 message = (
