@@ -40,6 +40,8 @@ so a spreadsheet or a script can read it whole and filter on the first column:
   feedback    name: entry id; value: helpful votes; detail: not-helpful votes
   complaint   name: entry id; value: not-helpful votes giving this reason; detail: the
               reason (wrong answer, out of date, unclear, missing source)
+  low_score   name: entry id; value: times it was the answer with a score below detail
+              (answers given with little to spare: check they fit the questions)
   unanswered  name: example question; value: times asked, similar questions included;
               detail: other phrasings, separated by " | "
 Questions in the CSV are complete; the text report shortens long ones.
@@ -51,6 +53,8 @@ With --json the report is one JSON object on stdout:
   top_entries: [{"id", "count"}], the ten entries most often the confident answer;
   feedback: [{"id", "helpful", "not_helpful", "reasons"}], entries with the most votes
   first; reasons maps what not-helpful voters said was wrong to how many said it;
+  low_score_below: the score under which an answer counts as low-score;
+  low_score_answers: [{"id", "count"}], the ten entries most often answered that way;
   unanswered: [{"question", "count", "variants"}], groups of similar unanswered questions,
   most asked first (at most --limit of them).
 """
@@ -146,6 +150,10 @@ def as_report_object(
             }
             for f in stats.feedback
         ],
+        "low_score_below": stats.low_score,
+        "low_score_answers": [
+            {"id": entry, "count": count} for entry, count in stats.low_score_entries
+        ],
         "unanswered": [
             {"question": g.example, "count": g.count, "variants": list(g.variants)} for g in groups
         ],
@@ -175,6 +183,9 @@ def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days:
         for f in stats.feedback
         for reason, count in f.reasons
     )
+    writer.writerows(
+        ("low_score", entry, count, stats.low_score) for entry, count in stats.low_score_entries
+    )
     writer.writerows(("unanswered", g.example, g.count, " | ".join(g.variants)) for g in groups)
 
 
@@ -191,6 +202,9 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
     # At most ten, ids clipped: a fixed size, so only the feedback list needs cutting to fit.
     lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.top_entries]
     lines += ["  (none)"] if not stats.top_entries else []
+    if stats.low_score_entries:
+        lines += ["", f"Answered with a low score (under {stats.low_score:.2f}):"]
+        lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.low_score_entries]
     lines += ["", "Feedback (helpful / not helpful):"]
     if not stats.feedback:
         return "\n".join([*lines, "  (no votes)"])

@@ -70,7 +70,9 @@ class Database(Writer, Protocol):
 
     def purge(self, cutoff: float) -> int: ...
 
-    def stats(self, since: datetime) -> Stats: ...
+    def stats(self, since: datetime, low_score: float) -> Stats:
+        """The figures since ``since``; answers scoring under ``low_score`` counted apart."""
+        ...
 
     def recent_questions(
         self, since: float, decisions: tuple[str, ...], limit: int

@@ -31,7 +31,7 @@ from bot.storage.backend import (
     display,
     voter_hash,
 )
-from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows
+from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows, stats_params
 from bot.storage.voter_key import VoterKeySource
 
 # How long to wait for the server at start and for a pooled connection later: enough to ride
@@ -271,15 +271,16 @@ class PostgresDatabase:
                 return 0
             return db.execute("DELETE FROM questions WHERE asked_at < %s", (cutoff,)).rowcount
 
-    def stats(self, since: datetime) -> Stats:
-        start = since.timestamp()
+    def stats(self, since: datetime, low_score: float) -> Stats:
+        params = stats_params(since.timestamp(), low_score)
         # One snapshot, so the figures agree with each other while other processes write.
         with self._pool.connection() as db, db.transaction():
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             rows = {
-                name: db.execute(_sql(sql), (start,)).fetchall() for name, sql in STATS_SQL.items()
+                name: db.execute(_sql(sql), params[name]).fetchall()
+                for name, sql in STATS_SQL.items()
             }
-        return stats_from_rows(since, rows)
+        return stats_from_rows(since, rows, low_score)
 
     def recent_questions(
         self, since: float, decisions: tuple[str, ...], limit: int

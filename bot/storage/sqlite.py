@@ -26,7 +26,7 @@ from bot.storage.backend import (
     describe,
     voter_hash,
 )
-from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows
+from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows, stats_params
 from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
@@ -303,16 +303,19 @@ class SqliteDatabase:
         cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
         return cursor.rowcount
 
-    def stats(self, since: datetime) -> Stats:
+    def stats(self, since: datetime, low_score: float) -> Stats:
         db, start = self._connection, since.timestamp()
+        params = stats_params(start, low_score)
         # One read transaction, so the figures agree with each other even if another process
         # writes between the queries.
         db.execute("BEGIN")
         try:
-            rows = {name: db.execute(sql, (start,)).fetchall() for name, sql in STATS_SQL.items()}
+            rows = {
+                name: db.execute(sql, params[name]).fetchall() for name, sql in STATS_SQL.items()
+            }
         finally:
             db.execute("COMMIT")
-        return stats_from_rows(since, rows)
+        return stats_from_rows(since, rows, low_score)
 
     def recent_questions(
         self, since: float, decisions: tuple[str, ...], limit: int

@@ -37,6 +37,7 @@ from bot.storage.model import (
 )
 from bot.storage.voter_key import KEY_FILE_NAME, VoterKeySource
 from knowledge.grouping import UnansweredGroup, group_questions
+from knowledge.matching import THRESHOLDS
 from knowledge.text import MAX_INPUT_CHARS, printable
 
 T = TypeVar("T")
@@ -272,9 +273,9 @@ class Store:
         cutoff = self._epoch(self._clock() - self.retention)
         return await self._write("retention purge", lambda db: db.purge(cutoff), 0)
 
-    async def stats(self, *, since: datetime) -> Stats:
+    async def stats(self, *, since: datetime, low_score: float = THRESHOLDS.review_below) -> Stats:
         start = as_utc(since)
-        return await self._read("statistics", lambda db: db.stats(start))
+        return await self._read("statistics", lambda db: db.stats(start, low_score))
 
     async def unanswered(
         self, *, since: datetime, limit: int = 20, include_suggest: bool = False
