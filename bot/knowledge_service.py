@@ -128,7 +128,8 @@ class KnowledgeService:
         self._display = relative_to(faq_dir)
         result = load_knowledge_base(faq_dir, display=self._display)
         if result.knowledge_base is None:
-            raise KnowledgeError("\n".join(str(p) for p in result.errors))
+            # Raised to whoever started the bot: files named as they would type them.
+            raise KnowledgeError("\n".join(str(p) for p in load_knowledge_base(faq_dir).errors))
         self.current = FaqSnapshot.of(
             result.knowledge_base, self._embeddings, result.phrase_positions
         )
