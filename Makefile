@@ -15,12 +15,12 @@ COMPILE  := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-
 .PHONY: run test lint typecheck eval bench lock clean
 
 # pip installs uv (by hash), and uv the dev lock: the same files, four times faster.
-UV := $(BIN)/uv pip --quiet --python $(BIN)/python
+UV_INTO_VENV := --quiet --python $(BIN)/python
 $(BIN)/faqbot: pyproject.toml $(DEV_LOCK) $(BOOTSTRAP_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(BOOTSTRAP_LOCK)
-	$(UV) sync --require-hashes $(DEV_LOCK)
-	$(UV) install --no-deps -e .
+	$(BIN)/uv pip sync $(UV_INTO_VENV) --require-hashes $(DEV_LOCK)
+	$(BIN)/uv pip install $(UV_INTO_VENV) --no-deps -e .
 	@touch $@
 
 $(MODEL): $(BIN)/faqbot knowledge/model_build.py
