@@ -1,7 +1,7 @@
 """The ``faqbot`` command line, all of it: the knowledge engine's commands and the Discord ones.
 
 Every command's options are defined here; what a command does is in the module of its
-layer (knowledge/cli.py, bot/runner.py, bot/reporting.py, bot/health.py).
+layer (knowledge/cli.py, bot/runner.py, bot/reporting.py, bot/suggestions.py, bot/health.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import backup as backup_command
-from bot import health, reporting
+from bot import health, reporting, suggestions
 from bot.storage.backend import Target, parse_target
 from knowledge import cli as knowledge_cli
 from knowledge.loader import SHIPPED_FAQ_DIR
@@ -186,6 +186,42 @@ def build_parser(
             days=args.days,
             limit=args.limit,
             as_csv=args.csv,
+            as_json=args.json,
+            faq_dir=args.faq_dir,
+        )
+    )
+
+    suggest = commands.add_parser(
+        "suggest",
+        help="propose FAQ edits from the questions it could not answer well",
+        description=(
+            "Groups of similar questions from the bot's database that got no answer or only "
+            "a did-you-mean, each with a proposal: YAML lines to add as alternates of the "
+            "entry members picked or the matcher found closest (with the file and the line "
+            "they go after), or 'no entry covers this'. Then the answers voted not helpful. "
+            "Small talk and questions the FAQ (--faq-dir) answers now are left out."
+        ),
+    )
+    suggest.add_argument(
+        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
+    )
+    suggest.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="at most N proposals (20)"
+    )
+    suggest.add_argument("--json", action="store_true", help="write one JSON object")
+    suggest.add_argument(
+        "--database",
+        type=_database_option,
+        default=None,
+        metavar="PATH|URL",
+        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
+    )
+    suggest.set_defaults(
+        handler=lambda args: suggestions.run_suggest(
+            args.database or default_database(),
+            args.faq_dir,
+            days=args.days,
+            limit=args.limit,
             as_json=args.json,
         )
     )

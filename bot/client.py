@@ -25,6 +25,7 @@ from bot.features.mentions import Mentions
 from bot.features.replies import InteractionReplies
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
+from bot.i18n import Catalog, CatalogTranslator
 from bot.in_flight import InFlight
 from bot.knowledge_service import KnowledgeService
 from bot.matching_queue import MatchingQueue
@@ -188,6 +189,8 @@ class FaqBot(commands.AutoShardedBot):
         await self.add_cog(Topics(self.answering, replies))
         await self.add_cog(FaqAdmin(self.knowledge, self.store))
         await self.add_cog(Components(self, self.answering, replies))
+        # Japanese names and descriptions for the commands, for members whose Discord is.
+        await self.tree.set_translator(CatalogTranslator(Catalog.load()))
         await self.sync_commands()
         self._background.append(
             asyncio.create_task(
@@ -237,7 +240,7 @@ class FaqBot(commands.AutoShardedBot):
             await self.tree.sync(guild=guild)
             log.info("commands synced to development guild %s", self.settings.dev_guild_id)
             return
-        digest = self.command_digest()
+        digest = await self.command_digest()
         hash_file = self.settings.state_dir / COMMAND_HASH_FILE
         try:
             previous = hash_file.read_text().strip()
@@ -254,8 +257,17 @@ class FaqBot(commands.AutoShardedBot):
             log.warning("could not remember the command hash: %s", error)
         log.info("commands synced globally")
 
-    def command_digest(self) -> str:
-        definitions = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+    async def command_digest(self) -> str:
+        """A hash of the definitions as uploaded, translations included: a changed Japanese
+        name is a change Discord must be told of."""
+        translator = self.tree.translator
+        commands_ = self.tree.get_commands()
+        if translator is None:
+            definitions = [command.to_dict(self.tree) for command in commands_]
+        else:
+            definitions = [
+                await command.get_translated_payload(self.tree, translator) for command in commands_
+            ]
         canonical = json.dumps(definitions, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -19,11 +19,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.faq_files import faq_file_paths
-from knowledge.loader import display_path, load_knowledge_base
+from knowledge.loader import PhrasePositions, load_knowledge_base, relative_to
 from knowledge.matching import Matcher
 from knowledge.model import KnowledgeBase
 from knowledge.problems import Problem
@@ -56,10 +56,19 @@ class FaqSnapshot:
 
     knowledge_base: KnowledgeBase
     matcher: Matcher
+    # Where each phrase is written (file relative to the FAQ directory, line, column): where
+    # proposals for the FAQ say their lines go.
+    positions: PhrasePositions = field(default_factory=dict)
 
     @classmethod
-    def of(cls, knowledge_base: KnowledgeBase, embeddings: PhraseEmbeddings) -> FaqSnapshot:
-        return cls(knowledge_base, Matcher(knowledge_base, embeddings=embeddings))
+    def of(
+        cls,
+        knowledge_base: KnowledgeBase,
+        embeddings: PhraseEmbeddings,
+        positions: PhrasePositions | None = None,
+    ) -> FaqSnapshot:
+        matcher = Matcher(knowledge_base, embeddings=embeddings)
+        return cls(knowledge_base, matcher, positions or {})
 
 
 class KnowledgeError(RuntimeError):
@@ -115,10 +124,15 @@ class KnowledgeService:
         self._embeddings = embeddings if embeddings is not None else shared_phrase_embeddings()
         self.settle = settle
         self.settle_limit = settle_limit
-        result = load_knowledge_base(faq_dir)
+        # Messages name files as the FAQ's maintainers know them, not by this server's paths.
+        self._display = relative_to(faq_dir)
+        result = load_knowledge_base(faq_dir, display=self._display)
         if result.knowledge_base is None:
-            raise KnowledgeError("\n".join(str(p) for p in result.errors))
-        self.current = FaqSnapshot.of(result.knowledge_base, self._embeddings)
+            # Raised to whoever started the bot: files named as they would type them.
+            raise KnowledgeError("\n".join(str(p) for p in load_knowledge_base(faq_dir).errors))
+        self.current = FaqSnapshot.of(
+            result.knowledge_base, self._embeddings, result.phrase_positions
+        )
         self._seen = _fingerprint(faq_dir)
         self._lock = asyncio.Lock()
 
@@ -138,7 +152,9 @@ class KnowledgeService:
             if writing:
                 why = f"is still being written (still changing after {self.settle_limit:g} s)"
                 return self._not_read(writing, why)
-            result = await asyncio.to_thread(load_knowledge_base, self.faq_dir)
+            result = await asyncio.to_thread(
+                load_knowledge_base, self.faq_dir, display=self._display
+            )
             changed_meanwhile = _differences(fingerprint, _fingerprint(self.faq_dir))
             if changed_meanwhile:
                 return self._not_read(changed_meanwhile, "changed while it was being read")
@@ -149,7 +165,7 @@ class KnowledgeService:
                 return ReloadOutcome(False, self.version, result.problems)
             # Off the event loop: a reload embeds the phrases it has not seen before.
             snapshot = await asyncio.to_thread(
-                FaqSnapshot.of, result.knowledge_base, self._embeddings
+                FaqSnapshot.of, result.knowledge_base, self._embeddings, result.phrase_positions
             )
             changed = result.knowledge_base.version != self.version
             self.current = snapshot
@@ -176,7 +192,7 @@ class KnowledgeService:
 
     def _not_read(self, names: list[str], why: str) -> ReloadOutcome:
         problems = tuple(
-            Problem(display_path(self.faq_dir / name), 1, 1, f"not read: the file {why}")
+            Problem(self._display(self.faq_dir / name), 1, 1, f"not read: the file {why}")
             for name in names
         )
         for problem in problems:

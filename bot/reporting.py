@@ -17,6 +17,10 @@ from typing import TextIO
 
 from bot.storage import EntryFeedback, Stats, StorageError, Store, UnansweredGroup, utcnow
 from bot.storage.backend import Target, is_postgres_url
+from knowledge.loader import load_knowledge_base
+from knowledge.matching import Matcher
+from knowledge.proposals import without_small_talk
+from knowledge.semantic import shared_phrase_embeddings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -36,6 +40,8 @@ so a spreadsheet or a script can read it whole and filter on the first column:
   feedback    name: entry id; value: helpful votes; detail: not-helpful votes
   complaint   name: entry id; value: not-helpful votes giving this reason; detail: the
               reason (wrong answer, out of date, unclear, missing source)
+  low_score   name: entry id; value: times it was the answer with a score below detail
+              (answers given with little to spare: check they fit the questions)
   unanswered  name: example question; value: times asked, similar questions included;
               detail: other phrasings, separated by " | "
 Questions in the CSV are complete; the text report shortens long ones.
@@ -47,15 +53,27 @@ With --json the report is one JSON object on stdout:
   top_entries: [{"id", "count"}], the ten entries most often the confident answer;
   feedback: [{"id", "helpful", "not_helpful", "reasons"}], entries with the most votes
   first; reasons maps what not-helpful voters said was wrong to how many said it;
+  low_score_below: the score under which an answer counts as low-score;
+  low_score_answers: [{"id", "count"}], the ten entries most often answered that way;
   unanswered: [{"question", "count", "variants"}], groups of similar unanswered questions,
   most asked first (at most --limit of them).
 """
 
 
 def run_report(
-    database: Target, *, days: int, limit: int, as_csv: bool, as_json: bool = False
+    database: Target,
+    *,
+    days: int,
+    limit: int,
+    as_csv: bool,
+    as_json: bool = False,
+    faq_dir: Path | None = None,
 ) -> int:
-    """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON."""
+    """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON.
+
+    Given the FAQ, unanswered questions that its small talk recognises are left out (rows
+    logged before small talk was recognised hold greetings, which are no gap in the FAQ).
+    """
     # A store would create a missing file; a report on an empty new database would only hide
     # a mistyped path.
     if not is_postgres_url(database) and not Path(database).is_file():
@@ -67,6 +85,8 @@ def run_report(
     except StorageError as exc:
         print(f"faqbot report: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    if faq_dir is not None and groups:
+        groups = _without_small_talk(groups, faq_dir)
     if as_json:
         json.dump(as_report_object(stats, groups, days=days), sys.stdout, ensure_ascii=False)
         print()
@@ -77,6 +97,19 @@ def run_report(
         print()
         print(format_unanswered(groups, max_chars=None))
     return EXIT_OK
+
+
+def _without_small_talk(groups: list[UnansweredGroup], faq_dir: Path) -> list[UnansweredGroup]:
+    result = load_knowledge_base(faq_dir)
+    if result.knowledge_base is None:
+        print(
+            f"faqbot report: the FAQ in {faq_dir} has errors, so small talk is not left out "
+            "of the unanswered questions; run faqbot check",
+            file=sys.stderr,
+        )
+        return groups
+    matcher = Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
+    return without_small_talk(groups, matcher)
 
 
 async def _read(
@@ -117,6 +150,10 @@ def as_report_object(
             }
             for f in stats.feedback
         ],
+        "low_score_below": stats.low_score,
+        "low_score_answers": [
+            {"id": entry, "count": count} for entry, count in stats.low_score_entries
+        ],
         "unanswered": [
             {"question": g.example, "count": g.count, "variants": list(g.variants)} for g in groups
         ],
@@ -146,6 +183,9 @@ def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days:
         for f in stats.feedback
         for reason, count in f.reasons
     )
+    writer.writerows(
+        ("low_score", entry, count, stats.low_score) for entry, count in stats.low_score_entries
+    )
     writer.writerows(("unanswered", g.example, g.count, " | ".join(g.variants)) for g in groups)
 
 
@@ -162,6 +202,9 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
     # At most ten, ids clipped: a fixed size, so only the feedback list needs cutting to fit.
     lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.top_entries]
     lines += ["  (none)"] if not stats.top_entries else []
+    if stats.low_score_entries:
+        lines += ["", f"Answered with a low score (under {stats.low_score:.2f}):"]
+        lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.low_score_entries]
     lines += ["", "Feedback (helpful / not helpful):"]
     if not stats.feedback:
         return "\n".join([*lines, "  (no votes)"])

@@ -28,6 +28,8 @@ class UnansweredGroup:
     count: int
     # Up to five other phrasings of the same question, most asked first.
     variants: list[str]
+    # Every distinct phrasing in the group, the example first, then most asked first.
+    phrasings: tuple[str, ...] = ()
 
 
 def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGroup]:
@@ -62,6 +64,7 @@ def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGrou
             example=phrasings[members[0]].most_common(1)[0][0],
             count=sum(totals[key] for key in members),
             variants=[phrasings[key].most_common(1)[0][0] for key in members[1:]][:MAX_VARIANTS],
+            phrasings=tuple(phrasings[key].most_common(1)[0][0] for key in members),
         )
         for members in groups
     ]

@@ -7,6 +7,8 @@ serves one keeps serving it (see ``bot`` hot reload). Warnings never block loadi
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +55,25 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_knowledge_base(faq_dir: Path) -> LoadResult:
+def relative_to(directory: Path) -> Callable[[Path], str]:
+    """Paths named as someone who knows only the FAQ directory reads them (the bot's Discord
+    messages and logs): relative to it, not the server's absolute path."""
+    root = directory.resolve()
+
+    def display(path: Path) -> str:
+        try:
+            return str((path.parent.resolve() / path.name).relative_to(root))
+        except ValueError:
+            return path.name
+
+    return display
+
+
+def load_knowledge_base(
+    faq_dir: Path, *, display: Callable[[Path], str] = display_path
+) -> LoadResult:
+    """The FAQ in ``faq_dir``; problems name files as ``display`` says (by default, as a
+    maintainer at the command line would type them)."""
     if not faq_dir.is_dir():
         return LoadResult(None, (Problem(display_path(faq_dir), 1, 1, "FAQ directory not found"),))
     directory = faq_dir.resolve()
@@ -66,32 +86,41 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
     small_talk: tuple[SmallTalk, ...] = ()
     digest = hashlib.sha256()
     topic_files = 0
+    # Files whose entries' ids are unknown: a related id may name one of those.
+    unread = 0
     for path in faq_file_paths(faq_dir):
-        display = display_path(path)
-        refusal = unreadable(path, directory, display)
+        shown = display(path)
+        refusal = unreadable(path, directory, shown)
         if refusal is not None:
             problems.append(refusal)
+            unread += 1
             continue
         if path.suffix == ".yml":
-            problems.append(Problem(display, 1, 1, "FAQ files end in .yaml; rename this file"))
+            problems.append(Problem(shown, 1, 1, "FAQ files end in .yaml; rename this file"))
+            unread += 1
             continue
-        document, file_problems = read_yaml_file(path, display)
+        document, file_problems = read_yaml_file(path, shown)
         problems.extend(file_problems)
         digest.update(path.name.encode() + b"\0" + str(document and document.data).encode())
         if document is None:
+            # Its entries are unknown, but their ids are usually still legible: other files'
+            # related ids that name them are not errors of their own.
+            legible = _ids_written_in(path)
+            declared_ids |= legible
+            unread += not legible
             continue
         if path.name == VOCABULARY_FILE:
-            vocabulary, vocab_problems = read_vocabulary(document, display)
+            vocabulary, vocab_problems = read_vocabulary(document, shown)
             problems.extend(vocab_problems)
             continue
         if path.name == SMALL_TALK_FILE:
-            small_talk, small_talk_problems = read_small_talk(document, display)
+            small_talk, small_talk_problems = read_small_talk(document, shown)
             problems.extend(small_talk_problems)
             continue
         if path.name.startswith("_"):
             problems.append(
                 Problem(
-                    display,
+                    shown,
                     1,
                     1,
                     f"unknown special file; only {VOCABULARY_FILE} and {SMALL_TALK_FILE} are known",
@@ -99,9 +128,9 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
             )
             continue
         topic_files += 1
-        validator = TopicFileValidator(document, display, path.stem)
+        validator = TopicFileValidator(document, shown, path.stem)
         for index, entry in validator.entries():
-            located.append((entry, _Location(display, document, ("entries", index))))
+            located.append((entry, _Location(shown, document, ("entries", index))))
         declared_ids |= validator.declared_ids
         if validator.topic_title is not None:
             topic_titles[path.stem] = validator.topic_title
@@ -109,8 +138,8 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
             topic_titles_ja[path.stem] = validator.topic_title_ja
         problems.extend(validator.problems)
     if topic_files == 0 and not problems:
-        problems.append(Problem(display_path(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
-    problems.extend(_cross_file_problems(located, declared_ids))
+        problems.append(Problem(display(faq_dir), 1, 1, "no FAQ files (*.yaml) found"))
+    problems.extend(_cross_file_problems(located, declared_ids, every_file_read=not unread))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     if any(p.is_error for p in problems):
         return LoadResult(None, tuple(problems))
@@ -123,6 +152,17 @@ def load_knowledge_base(faq_dir: Path) -> LoadResult:
         version=digest.hexdigest()[:12],
     )
     return LoadResult(knowledge_base, tuple(problems), _phrase_positions(located))
+
+
+_ID_LINE = re.compile(r"^[ ]*-[ ]+id:[ ]*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)['\"]?[ ]*$", re.M)
+
+
+def _ids_written_in(path: Path) -> set[str]:
+    """The entry ids a file that does not parse still shows, line by line."""
+    try:
+        return set(_ID_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return set()
 
 
 def _phrase_positions(located: list[tuple[Entry, _Location]]) -> PhrasePositions:
@@ -162,8 +202,11 @@ class _Location:
 
 
 def _cross_file_problems(
-    located: list[tuple[Entry, _Location]], declared_ids: set[str]
+    located: list[tuple[Entry, _Location]], declared_ids: set[str], *, every_file_read: bool
 ) -> list[Problem]:
+    """Duplicates and related ids across files. A related id that names no entry is reported
+    only when every file was read: otherwise it may be an entry of the file that was not, and
+    the maintainer would see one mistake as a dozen, the real one among them."""
     problems: list[Problem] = []
     first_seen: dict[str, _Location] = {}
     phrase_owner: dict[str, str] = {}
@@ -204,7 +247,9 @@ def _cross_file_problems(
         for index, related_id in enumerate(entry.related):
             if related_id == entry.id:
                 message = f"entry '{entry.id}': 'related' lists the entry itself"
-            elif related_id not in first_seen and related_id not in declared_ids:
+            elif (
+                every_file_read and related_id not in first_seen and related_id not in declared_ids
+            ):
                 hint = process.extractOne(related_id, list(first_seen), score_cutoff=80)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
                 message = (

@@ -68,6 +68,9 @@ class Thresholds:
     semantic_evidence: float = 0.55
     # Below this nothing is relevant enough to suggest.
     suggest: float = 0.40
+    # Not for matching: an answer scoring under this was given with little to spare, and
+    # `faqbot report` counts such answers per entry for maintainers to review.
+    review_below: float = 0.65
     # Suggestions are the top entry and those within this distance of it.
     suggest_window: float = 0.25
     max_suggestions: int = 3

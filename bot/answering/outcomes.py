@@ -41,6 +41,9 @@ class Asking:
     # A mention in reply to someone's message asks their question for them: the answer is
     # theirs (its buttons are for them), while the rate rules count the member who asked.
     on_behalf_of: int | None = None
+    # A pick: the token of the "did you mean" it was made from (``Suggestions.token``), when
+    # its button carries one.
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,15 @@ class QuestionRecord:
 
 
 @dataclass(frozen=True)
+class PickRecord:
+    """A "did you mean" choice, for the question log: the question and the entry chosen."""
+
+    question: str
+    source: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
 class Answer:
     entry: Entry
     related: tuple[Entry, ...]
@@ -66,6 +78,8 @@ class Answer:
     record: QuestionRecord | None = None
     # Private, in a server channel: the member may post it there ("Post here").
     shareable: bool = False
+    # A pick from a "did you mean" whose question is still remembered: logged with it.
+    picked: PickRecord | None = None
 
 
 @dataclass(frozen=True)

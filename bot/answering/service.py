@@ -26,6 +26,7 @@ from bot.answering.outcomes import (
     Complaint,
     NotCovered,
     Outcome,
+    PickRecord,
     QuestionRecord,
     Reason,
     Refused,
@@ -69,6 +70,8 @@ class QuestionLog(Protocol):
     ) -> Awaitable[bool]: ...
 
     def record_vote(self, *, entry_id: str, user_id: int, helpful: bool) -> Awaitable[bool]: ...
+
+    def record_pick(self, *, question: str, source: str, entry_id: str) -> Awaitable[bool]: ...
 
     def record_vote_reason(
         self, *, entry_id: str, user_id: int, reason: str
@@ -183,8 +186,13 @@ class Answering:
         if one_pick is not None and self._used_picks.used(one_pick):
             return Refused(Reason.ALREADY_PICKED)
         outcome = self._answer(asking, snapshot, entry, public=public, record=None)
-        if one_pick is not None and isinstance(outcome, Answer):
-            self._used_picks.use(one_pick)
+        if asking.way is Way.PICK and isinstance(outcome, Answer):
+            if one_pick is not None:
+                self._used_picks.use(one_pick)
+            # The question this choice answers is what the FAQ lacked the words for.
+            if asking.suggestion and (asked := self._suggested.forget(asking.suggestion)):
+                picked = PickRecord(asked.question, asked.source, entry.id)
+                outcome = dataclasses.replace(outcome, picked=picked)
         return outcome
 
     def _answer(
@@ -216,6 +224,8 @@ class Answering:
 
     async def record(self, outcome: Outcome) -> bool:
         """Write the outcome's question-log row; True once stored (False if none or failed)."""
+        if isinstance(outcome, Answer) and outcome.picked is not None:
+            return await self.log.record_pick(**asdict(outcome.picked))
         if outcome.record is None:
             return False
         if isinstance(outcome, NotCovered) and outcome.declined_suggestion:

@@ -1,7 +1,8 @@
-"""Maintainers' tools: /faq-admin reload | stats | unanswered (Manage Server only)."""
+"""Maintainers' tools: /faq-admin reload | stats | unanswered | suggest (Manage Server only)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -13,9 +14,13 @@ from bot.knowledge_service import KnowledgeService
 from bot.reporting import format_stats, format_unanswered
 from bot.safety import NO_PINGS
 from bot.storage import StorageError, Store, utcnow
+from bot.suggestions import format_suggestions, read_suggestions
+from knowledge.proposals import without_small_talk
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
+# Proposals shown at once: what fits in a message, most asked first.
+SUGGEST_LIMIT = 8
 
 
 @app_commands.guild_only()
@@ -77,7 +82,30 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             groups = await self.store.unanswered(since=utcnow() - timedelta(days=days))
+            # Rows from before small talk was recognised may hold greetings: not FAQ gaps.
+            matcher = self.knowledge.current.matcher
+            groups = await asyncio.to_thread(without_small_talk, groups, matcher)
             text = _code_block(format_unanswered(groups))
+        except StorageError as error:
+            text = f"The question log is unavailable: {error}"
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="suggest", description="What to add to the FAQ, from questions")
+    @app_commands.describe(days="How many days back to look (default 30)")
+    async def suggest(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        snapshot = self.knowledge.current
+        try:
+            found = await read_suggestions(
+                self.store,
+                snapshot.matcher,
+                snapshot.positions,
+                since=utcnow() - timedelta(days=days),
+                limit=SUGGEST_LIMIT,
+            )
+            text = format_suggestions(found, escape=discord.utils.escape_markdown)
         except StorageError as error:
             text = f"The question log is unavailable: {error}"
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)

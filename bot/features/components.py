@@ -117,7 +117,9 @@ class Components(commands.Cog):
         if isinstance(action, Related):
             await self.ask(interaction, Way.RELATED, action.entry_id, action.asker_id)
         elif isinstance(action, Pick):
-            await self.ask(interaction, Way.PICK, action.entry_id, action.asker_id)
+            await self.ask(
+                interaction, Way.PICK, action.entry_id, action.asker_id, suggestion=action.token
+            )
         elif isinstance(action, Vote):
             await self.vote(interaction, action)
         elif isinstance(action, Sources):
@@ -139,7 +141,13 @@ class Components(commands.Cog):
             await self.replies.say(interaction, STALE.format(what=what))
 
     async def ask(
-        self, interaction: discord.Interaction, way: Way, entry_id: str, for_user_id: int | None
+        self,
+        interaction: discord.Interaction,
+        way: Way,
+        entry_id: str,
+        for_user_id: int | None,
+        *,
+        suggestion: str | None = None,
     ) -> None:
         asking = Asking(
             way,
@@ -151,10 +159,12 @@ class Components(commands.Cog):
             from_private_message=from_private_message(interaction),
             for_user_id=for_user_id,
             message_id=interaction.message.id if interaction.message else None,
+            suggestion=suggestion,
         )
         outcome = await self.answering.answer(asking)
         if way is Way.PICK and isinstance(outcome, Answer):
             await self.replies.picked(interaction, outcome)
+            await self.answering.record(outcome)  # the pick, once the member has the answer
         elif way is Way.TOPICS and isinstance(outcome, Answer):
             # The browser's one message becomes the answer; /topics opens a new browser.
             await self.replies.update_to_answer(interaction, outcome)

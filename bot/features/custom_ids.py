@@ -16,6 +16,8 @@ ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 # ASCII only: Python's \d and [a-z] with re.IGNORECASE would let other scripts' digits and
 # letters through ("faq:pick:١٢٣:…"); a snowflake is at most 20 digits (2^64).
 SNOWFLAKE = r"[1-9][0-9]{0,19}"
+# Names a "did you mean" (bot/answering/memory.py's Suggested).
+TOKEN = "[0-9a-f]{8}"
 # Discord's limit for a custom id; a longer one cannot be the bot's, and is not parsed.
 MAX_CUSTOM_ID_CHARS = 100
 
@@ -37,6 +39,9 @@ class Vote:
 class Pick:
     asker_id: int
     entry_id: str
+    # The "did you mean" it was made from; None on buttons made before it was kept, and when
+    # a long entry id leaves no room for it.
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,9 @@ STRING_SELECT = discord.ComponentType.string_select.value
 _BUTTON_ID = re.compile(
     rf"faq:(?:related:(?:(?P<for>{SNOWFLAKE}):)?(?P<related>{ID})"
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
-    rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})"
+    rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})(?::(?P<pick_token>{TOKEN}))?"
     rf"|sources:(?P<sources>{ID})|share:(?P<share>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
-    rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>[0-9a-f]{{8}}))",
+    rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>{TOKEN}))",
     re.ASCII,
 )
 _SELECT_IDS: dict[str, Action] = {"faq:topics": TopicChoice(), "faq:entry": EntryChoice()}
@@ -112,8 +117,10 @@ def vote_id(entry_id: str, *, helpful: bool) -> str:
     return f"faq:vote:{entry_id}:{int(helpful)}"
 
 
-def pick_id(asker_id: int, entry_id: str) -> str:
-    return f"faq:pick:{asker_id}:{entry_id}"
+def pick_id(asker_id: int, entry_id: str, token: str = "") -> str:
+    plain = f"faq:pick:{asker_id}:{entry_id}"
+    with_token = f"{plain}:{token}"
+    return with_token if token and len(with_token) <= MAX_CUSTOM_ID_CHARS else plain
 
 
 def sources_id(entry_id: str) -> str:
@@ -158,4 +165,4 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Delete(int(found["deleter"]))
     if found["none_asker"]:
         return NoneOfThese(int(found["none_asker"]), found["token"])
-    return Pick(int(found["asker"]), found["pick"])
+    return Pick(int(found["asker"]), found["pick"], found["pick_token"])

@@ -69,7 +69,9 @@ def answer_view(answer: Answer) -> discord.ui.View:
 
 def suggestion_view(asker_id: int, entries: Sequence[Entry], token: str) -> discord.ui.View:
     """One row per choice, then "None of these" on its own."""
-    picks = [PickButton(asker_id, e.id, e.question, row=row) for row, e in enumerate(entries)]
+    picks = [
+        PickButton(asker_id, e.id, e.question, token, row=row) for row, e in enumerate(entries)
+    ]
     return sent_view(*picks, NoneButton(asker_id, token, row=len(picks)))
 
 
@@ -137,11 +139,11 @@ class DeleteButton(discord.ui.Button[Any]):
 class PickButton(discord.ui.Button[Any]):
     """A "did you mean" choice that only the person who asked may press."""
 
-    def __init__(self, asker_id: int, entry_id: str, label: str, *, row: int) -> None:
+    def __init__(self, asker_id: int, entry_id: str, label: str, token: str, *, row: int) -> None:
         super().__init__(
             label=shorten(label, BUTTON_LABEL_CHARS),
             style=discord.ButtonStyle.primary,
-            custom_id=pick_id(asker_id, entry_id),
+            custom_id=pick_id(asker_id, entry_id, token),
             row=row,
         )
 

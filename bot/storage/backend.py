@@ -18,7 +18,7 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.storage import schema
-from bot.storage.model import Stats
+from bot.storage.model import AskedQuestion, Stats
 from bot.storage.voter_key import VoterKeySource
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -40,6 +40,11 @@ class Writer(Protocol):
     def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
         """Turn the latest "suggest" row of this question (asked since ``since``) into a
         "none": the member said no suggestion fits. False when there is no such row."""
+        ...
+
+    def suggestion_picked(self, question: str, source: str, since: float, entry_id: str) -> bool:
+        """Note ``entry_id`` as the member's pick on the latest unpicked "suggest" row of this
+        question (asked since ``since``). False when there is no such row."""
         ...
 
     def touch(self, at: float) -> bool:
@@ -65,11 +70,15 @@ class Database(Writer, Protocol):
 
     def purge(self, cutoff: float) -> int: ...
 
-    def stats(self, since: datetime) -> Stats: ...
+    def stats(self, since: datetime, low_score: float) -> Stats:
+        """The figures since ``since``; answers scoring under ``low_score`` counted apart."""
+        ...
 
     def recent_questions(
         self, since: float, decisions: tuple[str, ...], limit: int
-    ) -> list[str]: ...
+    ) -> list[AskedQuestion]:
+        """Questions asked since ``since`` with one of ``decisions``, newest first."""
+        ...
 
     def integrity_ok(self) -> bool: ...
 
@@ -141,6 +150,20 @@ SUGGESTION_NOT_COVERED_SQL = (
     "UPDATE questions SET decision = 'none', entry_id = NULL, score = 0 WHERE id = ("
     "SELECT id FROM questions WHERE question = ? AND source = ? AND decision = 'suggest'"
     " AND asked_at >= ? ORDER BY id DESC LIMIT 1) RETURNING id"
+)
+
+
+# The "did you mean" this member answered by choosing an entry: the same one row, which keeps
+# its decision (the matcher was unsure) and gains the entry chosen.
+SUGGESTION_PICKED_SQL = (
+    "UPDATE questions SET picked_entry_id = ? WHERE id = ("
+    "SELECT id FROM questions WHERE question = ? AND source = ? AND decision = 'suggest'"
+    " AND picked_entry_id IS NULL AND asked_at >= ? ORDER BY id DESC LIMIT 1) RETURNING id"
+)
+
+RECENT_QUESTIONS_SQL = (
+    "SELECT question, decision, entry_id, score, picked_entry_id FROM questions"
+    " WHERE asked_at >= ? AND decision IN ({marks}) ORDER BY asked_at DESC, id DESC LIMIT ?"
 )
 
 

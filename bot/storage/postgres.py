@@ -21,7 +21,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import (
+    RECENT_QUESTIONS_SQL,
     SUGGESTION_NOT_COVERED_SQL,
+    SUGGESTION_PICKED_SQL,
     TOUCH_SQL,
     Opened,
     Writer,
@@ -29,7 +31,7 @@ from bot.storage.backend import (
     display,
     voter_hash,
 )
-from bot.storage.model import STATS_SQL, Stats, stats_from_rows
+from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows, stats_params
 from bot.storage.voter_key import VoterKeySource
 
 # How long to wait for the server at start and for a pooled connection later: enough to ride
@@ -170,6 +172,10 @@ class _Writer:
         cursor = self._db.execute(_sql(SUGGESTION_NOT_COVERED_SQL), (question, source, since))
         return cursor.fetchone() is not None
 
+    def suggestion_picked(self, question: str, source: str, since: float, entry_id: str) -> bool:
+        cursor = self._db.execute(_sql(SUGGESTION_PICKED_SQL), (entry_id, question, source, since))
+        return cursor.fetchone() is not None
+
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         # RETURNING and a fetch, not rowcount: in a pipelined batch a statement's row count is
         # known only once its result is fetched, and fetching is what waits for it.
@@ -212,6 +218,10 @@ class PostgresDatabase:
     def suggestion_not_covered(self, question: str, source: str, since: float) -> bool:
         with self._pool.connection() as db:
             return _Writer(db, self._salt).suggestion_not_covered(question, source, since)
+
+    def suggestion_picked(self, question: str, source: str, since: float, entry_id: str) -> bool:
+        with self._pool.connection() as db:
+            return _Writer(db, self._salt).suggestion_picked(question, source, since, entry_id)
 
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         with self._pool.connection() as db:
@@ -261,24 +271,26 @@ class PostgresDatabase:
                 return 0
             return db.execute("DELETE FROM questions WHERE asked_at < %s", (cutoff,)).rowcount
 
-    def stats(self, since: datetime) -> Stats:
-        start = since.timestamp()
+    def stats(self, since: datetime, low_score: float) -> Stats:
+        params = stats_params(since.timestamp(), low_score)
         # One snapshot, so the figures agree with each other while other processes write.
         with self._pool.connection() as db, db.transaction():
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             rows = {
-                name: db.execute(_sql(sql), (start,)).fetchall() for name, sql in STATS_SQL.items()
+                name: db.execute(_sql(sql), params[name]).fetchall()
+                for name, sql in STATS_SQL.items()
             }
-        return stats_from_rows(since, rows)
+        return stats_from_rows(since, rows, low_score)
 
-    def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:
+    def recent_questions(
+        self, since: float, decisions: tuple[str, ...], limit: int
+    ) -> list[AskedQuestion]:
+        marks = ", ".join("?" for _ in decisions)
         with self._pool.connection() as db:
             rows = db.execute(
-                "SELECT question FROM questions WHERE asked_at >= %s AND decision = ANY(%s)"
-                " ORDER BY asked_at DESC, id DESC LIMIT %s",
-                (since, list(decisions), limit),
+                _sql(RECENT_QUESTIONS_SQL.format(marks=marks)), (since, *decisions, limit)
             ).fetchall()
-        return [str(question) for (question,) in rows]
+        return [AskedQuestion.from_row(row) for row in rows]
 
     def integrity_ok(self) -> bool:
         """The server checks its own pages; here: every table answers a query."""

@@ -138,9 +138,22 @@ def _vote_reasons(db: SchemaConnection) -> None:
     db.execute("ALTER TABLE votes ADD COLUMN reason TEXT")
 
 
+def _suggestion_picks(db: SchemaConnection) -> None:
+    # The entry a member chose from a "did you mean" for this question: the words the FAQ
+    # lacked for it, which `faqbot suggest` proposes as an alternate. NULL when none was
+    # picked. Part of the question's row, so retention removes it with the text.
+    db.execute("ALTER TABLE questions ADD COLUMN picked_entry_id TEXT")
+
+
 # Append only: a released migration never changes, or databases already past it would differ
 # from new ones.
-MIGRATIONS: Sequence[Migration] = (_question_log, _feedback_votes, _voter_key_out, _vote_reasons)
+MIGRATIONS: Sequence[Migration] = (
+    _question_log,
+    _feedback_votes,
+    _voter_key_out,
+    _vote_reasons,
+    _suggestion_picks,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

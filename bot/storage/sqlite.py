@@ -17,14 +17,16 @@ from typing import TypeVar
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import (
+    RECENT_QUESTIONS_SQL,
     SUGGESTION_NOT_COVERED_SQL,
+    SUGGESTION_PICKED_SQL,
     TOUCH_SQL,
     Opened,
     Writer,
     describe,
     voter_hash,
 )
-from bot.storage.model import STATS_SQL, Stats, stats_from_rows
+from bot.storage.model import STATS_SQL, AskedQuestion, Stats, stats_from_rows, stats_params
 from bot.storage.voter_key import VoterKeySource
 
 # Enough for another process (the report command) to finish with the lock; short enough that
@@ -234,6 +236,12 @@ class SqliteDatabase:
         ).fetchall()
         return len(rows) == 1
 
+    def suggestion_picked(self, question: str, source: str, since: float, entry_id: str) -> bool:
+        rows = self._connection.execute(
+            SUGGESTION_PICKED_SQL, (entry_id, question, source, since)
+        ).fetchall()
+        return len(rows) == 1
+
     def set_vote_reason(self, entry_id: str, user_id: int, reason: str) -> bool:
         cursor = self._connection.execute(
             "UPDATE votes SET reason = ? WHERE entry_id = ? AND voter = ? AND helpful = 0",
@@ -295,25 +303,28 @@ class SqliteDatabase:
         cursor = self._connection.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
         return cursor.rowcount
 
-    def stats(self, since: datetime) -> Stats:
+    def stats(self, since: datetime, low_score: float) -> Stats:
         db, start = self._connection, since.timestamp()
+        params = stats_params(start, low_score)
         # One read transaction, so the figures agree with each other even if another process
         # writes between the queries.
         db.execute("BEGIN")
         try:
-            rows = {name: db.execute(sql, (start,)).fetchall() for name, sql in STATS_SQL.items()}
+            rows = {
+                name: db.execute(sql, params[name]).fetchall() for name, sql in STATS_SQL.items()
+            }
         finally:
             db.execute("COMMIT")
-        return stats_from_rows(since, rows)
+        return stats_from_rows(since, rows, low_score)
 
-    def recent_questions(self, since: float, decisions: tuple[str, ...], limit: int) -> list[str]:
+    def recent_questions(
+        self, since: float, decisions: tuple[str, ...], limit: int
+    ) -> list[AskedQuestion]:
         marks = ", ".join("?" for _ in decisions)
         rows = self._connection.execute(
-            f"SELECT question FROM questions WHERE asked_at >= ? AND decision IN ({marks})"
-            " ORDER BY asked_at DESC, id DESC LIMIT ?",
-            (since, *decisions, limit),
+            RECENT_QUESTIONS_SQL.format(marks=marks), (since, *decisions, limit)
         )
-        return [str(question) for (question,) in rows]
+        return [AskedQuestion.from_row(row) for row in rows]
 
     def integrity_ok(self) -> bool:
         rows = self._connection.execute("PRAGMA integrity_check").fetchall()

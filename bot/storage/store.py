@@ -27,9 +27,17 @@ from bot.storage.backend import (
     open_database,
 )
 from bot.storage.batching import WriteBatcher
-from bot.storage.model import Stats, StorageError, as_utc, utcnow
+from bot.storage.model import (
+    DECISIONS,
+    AskedQuestion,
+    Stats,
+    StorageError,
+    as_utc,
+    utcnow,
+)
 from bot.storage.voter_key import KEY_FILE_NAME, VoterKeySource
 from knowledge.grouping import UnansweredGroup, group_questions
+from knowledge.matching import THRESHOLDS
 from knowledge.text import MAX_INPUT_CHARS, printable
 
 T = TypeVar("T")
@@ -234,6 +242,20 @@ class Store:
             batched=True,
         )
 
+    async def record_pick(
+        self, *, question: str, source: str, entry_id: str, within: timedelta = timedelta(days=1)
+    ) -> bool:
+        """The member chose ``entry_id`` from the suggestions for ``question``: its "suggest"
+        row, logged within ``within``, keeps the pick. False when no such row is there."""
+        text = printable(question, MAX_INPUT_CHARS)  # as record_question stored it
+        since = self._epoch(self._clock() - within)
+        return await self._write(
+            "suggestion pick",
+            lambda db: db.suggestion_picked(text, str(source), since, entry_id),
+            False,
+            batched=True,
+        )
+
     async def record_vote_reason(self, *, entry_id: str, user_id: int, reason: str) -> bool:
         """Say what was wrong with the answer this member voted not helpful; False when they
         have no not-helpful vote on it (or it could not be saved)."""
@@ -251,9 +273,9 @@ class Store:
         cutoff = self._epoch(self._clock() - self.retention)
         return await self._write("retention purge", lambda db: db.purge(cutoff), 0)
 
-    async def stats(self, *, since: datetime) -> Stats:
+    async def stats(self, *, since: datetime, low_score: float = THRESHOLDS.review_below) -> Stats:
         start = as_utc(since)
-        return await self._read("statistics", lambda db: db.stats(start))
+        return await self._read("statistics", lambda db: db.stats(start, low_score))
 
     async def unanswered(
         self, *, since: datetime, limit: int = 20, include_suggest: bool = False
@@ -263,15 +285,23 @@ class Store:
         ``include_suggest`` adds questions that only got "did you mean" choices: they show
         where the FAQ has the answer but not the words people use.
         """
-        start = self._epoch(since)
         decisions = ("none", "suggest") if include_suggest else ("none",)
-        questions = await self._read(
-            "unanswered questions",
-            lambda db: db.recent_questions(start, decisions, MAX_UNANSWERED_ROWS),
-        )
+        rows = await self.asked(since=since, decisions=decisions)
+        questions = [row.question for row in rows]
         # Fuzzy grouping is CPU work, not database work: it runs off the storage thread so that
         # writes queued meanwhile don't wait behind it.
         return await asyncio.to_thread(group_questions, questions, limit)
+
+    async def asked(
+        self, *, since: datetime, decisions: tuple[str, ...] = DECISIONS
+    ) -> list[AskedQuestion]:
+        """The most recent questions (at most ``MAX_UNANSWERED_ROWS``) with one of
+        ``decisions`` since ``since``, newest first."""
+        start = self._epoch(since)
+        return await self._read(
+            "questions",
+            lambda db: db.recent_questions(start, decisions, MAX_UNANSWERED_ROWS),
+        )
 
     async def integrity_ok(self) -> bool:
         """False also when the check cannot run: an unreadable file is not a healthy one."""

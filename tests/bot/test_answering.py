@@ -17,6 +17,7 @@ from bot.answering import (
     Asking,
     Complaint,
     NotCovered,
+    PickRecord,
     Reason,
     Refused,
     SmallTalkReply,
@@ -263,6 +264,31 @@ async def test_only_the_asker_may_pick_and_only_once(answering: Answering) -> No
     assert picked.record is None  # the question was logged when it was asked
     again = await asked(answering, dataclasses.replace(pick, entry_id="swallow-migration"))
     assert again == Refused(Reason.ALREADY_PICKED)
+
+
+async def test_a_pick_is_logged_with_the_question_of_its_suggestion(
+    answering: Answering, store: Store
+) -> None:
+    suggested = await asked(answering, asking(SUGGESTING))
+    assert isinstance(suggested, Suggestions)
+    pick = button(Way.PICK, "swallow-speed", message_id=71, suggestion=suggested.token)
+    picked = await asked(answering, pick)
+    assert isinstance(picked, Answer)
+    assert picked.picked == PickRecord(SUGGESTING, "slash", "swallow-speed")
+    rows = await store.asked(since=utcnow() - timedelta(hours=1))
+    assert [(r.question, r.decision, r.picked_entry_id) for r in rows] == [
+        (SUGGESTING, "suggest", "swallow-speed")
+    ]
+
+
+async def test_a_pick_whose_suggestion_is_forgotten_is_answered_and_logs_nothing(
+    answering: Answering, store: Store
+) -> None:
+    # After a restart the token is unknown: the member still gets the answer.
+    picked = await asked(answering, button(Way.PICK, "swallow-speed", suggestion="0123abcd"))
+    assert isinstance(picked, Answer)
+    assert picked.picked is None
+    assert await store.asked(since=utcnow() - timedelta(hours=1)) == []
 
 
 async def test_a_related_click_is_private_unless_by_the_asker_on_a_public_answer(

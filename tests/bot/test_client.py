@@ -130,7 +130,12 @@ async def test_faq_admin_is_registered_for_server_managers_in_guilds_only(
     assert int(admin["default_member_permissions"]) == MANAGE_GUILD
     assert admin["contexts"] == [GUILD_CONTEXT]
     assert admin["dm_permission"] is False
-    assert sorted(o["name"] for o in admin["options"]) == ["reload", "stats", "unanswered"]
+    assert sorted(o["name"] for o in admin["options"]) == [
+        "reload",
+        "stats",
+        "suggest",
+        "unanswered",
+    ]
     # The public commands carry no permission gate.
     for name in ("ask", "topics"):
         assert by_name[name]["default_member_permissions"] is None

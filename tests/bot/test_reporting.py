@@ -23,6 +23,7 @@ from bot.reporting import (
 )
 from bot.storage import EntryFeedback, Stats, Store, UnansweredGroup
 from bot.storage.backend import Target
+from knowledge.matching import THRESHOLDS
 
 
 def parser_for(default: Target) -> argparse.ArgumentParser:
@@ -47,18 +48,21 @@ async def fill(path: Target) -> None:
     store = Store(path, clock=lambda: moment, voter_key=bytes(32))
     await store.open()
 
-    async def ask(question: str, decision: str = "none", entry: str | None = None) -> None:
+    async def ask(
+        question: str, decision: str = "none", entry: str | None = None, score: float = 0.5
+    ) -> None:
         await store.record_question(
             question=question,
             decision=decision,
             entry_id=entry,
-            score=0.5,
+            score=score,
             guild_id=None,
             source="chat",
         )
 
-    for entry in ("asean", "asean", "jpcert"):
-        await ask(f"about {entry}", "answer", entry)
+    # jpcert's answer scored under the low-score line (0.65), the asean ones over it.
+    for entry, score in (("asean", 0.9), ("asean", 0.8), ("jpcert", 0.6)):
+        await ask(f"about {entry}", "answer", entry, score)
     await ask("something close", "suggest")
     for question in ("is tsubame dead", "is TSUBAME dead?", "tsubame dead??"):
         await ask(question)
@@ -87,6 +91,7 @@ def test_text_report(database: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "     2  asean" in out
     assert "    1 / 1     asean" in out
     assert "why: out of date 1" in out
+    assert "Answered with a low score (under 0.65):\n       1  jpcert" in out
     assert "    3× is " in out
     assert "also: tsubame dead??" in out
     assert "old unanswered" not in out
@@ -114,6 +119,7 @@ def test_csv_report(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ["top_entry", "asean", "2", ""] in rows
     assert ["feedback", "asean", "1", "1"] in rows
     assert ["complaint", "asean", "1", "out of date"] in rows
+    assert ["low_score", "jpcert", "1", "0.65"] in rows
     unanswered = [row for row in rows if row[0] == "unanswered"]
     assert unanswered[0][2:] == ["3", "tsubame dead??"]
     assert ["unanswered", 'a question, with "quotes"', "1", ""] in rows
@@ -137,6 +143,8 @@ def test_json_report_is_one_object_with_the_documented_figures(
     assert (report["not_covered"], report["not_covered_rate"]) == (4, 0.5)
     assert (report["votes_up"], report["votes_down"]) == (1, 1)
     assert report["top_entries"] == [{"id": "asean", "count": 2}, {"id": "jpcert", "count": 1}]
+    assert report["low_score_answers"] == [{"id": "jpcert", "count": 1}]
+    assert report["low_score_below"] == THRESHOLDS.review_below
     assert report["feedback"] == [
         {"id": "asean", "helpful": 1, "not_helpful": 1, "reasons": {"out of date": 1}}
     ]
@@ -147,7 +155,7 @@ def test_json_report_is_one_object_with_the_documented_figures(
     assert set(report) == {
         "since", "days", "questions", "answered", "suggested", "not_covered", "answer_rate",
         "suggest_rate", "not_covered_rate", "votes_up", "votes_down", "top_entries",
-        "feedback", "unanswered",
+        "feedback", "low_score_below", "low_score_answers", "unanswered",
     }  # fmt: skip
 
 
@@ -155,7 +163,8 @@ def test_help_documents_every_json_key(tmp_path: Path, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         parser_for(tmp_path / "x.db").parse_args(["report", "--help"])
     help_text = capsys.readouterr().out
-    for key in ("not_covered", "votes_up", "votes_down", "top_entries", "unanswered"):
+    keys = ("not_covered", "votes_up", "votes_down", "top_entries", "low_score_answers")
+    for key in (*keys, "unanswered"):
         assert key in help_text.split("--json the report", 1)[1]
 
 
@@ -243,3 +252,25 @@ def test_everything_is_shown_when_there_is_room() -> None:
     assert "more" not in format_unanswered(groups)
     many = [UnansweredGroup("q" * 100, 1, []) for _ in range(100)]
     assert "more" not in format_unanswered(many, max_chars=None)
+
+
+def test_small_talk_logged_as_unanswered_is_left_out_of_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def log_old_rows(path: Path) -> None:
+        # Rows like those of a bot from before small talk was recognised.
+        store = Store(path, voter_key=bytes(32))
+        await store.open()
+        for question in ("hello", "hi", "thanks!", "is tsubame dead"):
+            await store.record_question(
+                question=question, decision="none", entry_id=None, score=0.0, guild_id=None,
+                source="slash",
+            )  # fmt: skip
+        await store.close()
+
+    path = tmp_path / "faqbot.db"
+    asyncio.run(log_old_rows(path))
+    assert run(parser_for(path), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [g["question"] for g in report["unanswered"]] == ["is tsubame dead"]
+    assert report["not_covered"] == 4  # the figures still count every row

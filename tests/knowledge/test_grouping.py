@@ -15,8 +15,8 @@ def test_similar_phrasings_form_one_group_counted_together_most_asked_first() ->
         "what is the weather",
     ]
     groups = group_questions(questions, limit=10)
-    assert groups[0] == UnansweredGroup("is tsubame dead", 3, [])
-    assert UnansweredGroup("how do I bake bread", 2, []) in groups
+    assert groups[0] == UnansweredGroup("is tsubame dead", 3, [], ("is tsubame dead",))
+    assert UnansweredGroup("how do I bake bread", 2, [], ("how do I bake bread",)) in groups
     assert sum(group.count for group in groups) == len(questions)
 
 
@@ -29,6 +29,13 @@ def test_a_group_shows_its_phrasings_cleaned_and_at_most_a_few_variants() -> Non
     assert len(group.variants) == MAX_VARIANTS
     shown = [group.example, *group.variants]
     assert not any(ch in text for text in shown for ch in "\n\x1b")
+
+
+def test_a_group_lists_every_phrasing_beyond_the_variants_shown() -> None:
+    questions = [f"who funds the ajccbc project {n}" for n in range(MAX_VARIANTS + 3)]
+    (group,) = group_questions(questions, limit=10)
+    assert sorted(group.phrasings) == sorted(questions)
+    assert group.phrasings[0] == group.example
 
 
 def test_the_limit_bounds_the_groups_returned() -> None:

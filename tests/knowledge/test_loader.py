@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import load_knowledge_base
+from knowledge.loader import load_knowledge_base, relative_to
 from knowledge.problems import EXCERPT_CHARS
 
 ENTRY = """\
@@ -177,6 +177,14 @@ def test_too_long_answer_names_file_line_column_and_limit(faq: Path) -> None:
         "faq/olympics.yaml:6:13: entry 'first-entry': 'answer' is 1,812 characters; "
         "the limit is 1,500"
     ]
+
+
+def test_problems_can_name_files_relative_to_the_faq_directory(faq: Path) -> None:
+    # What the bot does: its messages go to people who know the FAQ, not the server's paths.
+    (faq / "more").mkdir()
+    write(faq / "more", "olympics.yaml", topic_file("olympics", entry(answer="x" * 1812)))
+    result = load_knowledge_base(faq / "more", display=relative_to(faq / "more"))
+    assert [str(p).split(": ")[0] for p in result.errors] == ["olympics.yaml:6:13"]
 
 
 def test_question_over_100_characters_is_an_error(faq: Path) -> None:

@@ -53,6 +53,7 @@ async def test_a_postgresql_outage_leaves_the_bot_answering_and_it_records_again
     discord_double: DiscordDouble,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
+    quick_pool_timeouts: None,
 ) -> None:
     double, world = discord_double, discord_double.world
     url = own_server.create_database()

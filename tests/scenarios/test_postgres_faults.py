@@ -29,7 +29,7 @@ async def ask(store: Store, n: int) -> bool:
 
 
 async def test_a_restarted_server_is_used_again_and_no_acknowledged_row_is_lost(
-    own_server: PostgresServer, caplog: pytest.LogCaptureFixture
+    own_server: PostgresServer, caplog: pytest.LogCaptureFixture, quick_pool_timeouts: None
 ) -> None:
     now = [datetime(2025, 3, 1, tzinfo=UTC)]
     url = own_server.create_database()

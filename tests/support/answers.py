@@ -21,6 +21,14 @@ def answered_entry(data: Payload) -> str:
     return votes[0][len(VOTE_PREFIX) :].rsplit(":", 1)[0]
 
 
+def pick_button(data: Payload, entry_id: str) -> str:
+    """The custom id of the "did you mean" choice of ``entry_id`` on this message."""
+    [custom_id] = [
+        i for i in custom_ids(data) if i.startswith("faq:pick:") and i.split(":")[3] == entry_id
+    ]
+    return custom_id
+
+
 def replies(double: DiscordDouble, interaction: Payload) -> list[str]:
     """What the bot told the user, as Discord accepted it: the response, then follow-ups."""
     texts = []

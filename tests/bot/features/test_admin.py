@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from support.answers import answered_entry
+import yaml
+from support.answers import answered_entry, custom_ids
 
 from bot.client import FaqBot
 from bot.storage import utcnow
+from knowledge.cli import Gates, evaluate_sets
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double.payloads import Payload
 
@@ -97,10 +100,13 @@ async def test_a_bad_edit_is_refused_with_file_and_line_and_the_old_faq_keeps_an
     line = break_updated_date(faq_dir, "tsubame-status")
     text = await admin_reply(discord_double, await as_server_manager("reload"))
     assert text.startswith(f"The edit has errors, so the FAQ still serves version `{old_version}`")
-    broken = faq_dir / TSUBAME_FILE
-    assert re.search(rf"{re.escape(str(broken))}:{line}:\d+: .*'updated' must be a date", text)
+    # Named as the FAQ's maintainers know the file, not by the server's absolute path.
+    assert re.search(
+        rf"^{re.escape(TSUBAME_FILE)}:{line}:\d+: .*'updated' must be a date", text, re.M
+    )
+    assert str(faq_dir) not in text
     # Only the mistake itself: entries whose `related` names the broken entry are not errors.
-    assert len(re.findall(rf"{re.escape(str(broken))}:\d+:\d+: ", text)) == 1
+    assert len(re.findall(rf"{re.escape(TSUBAME_FILE)}:\d+:\d+: ", text)) == 1
     assert quiet_bot.knowledge.version == old_version
 
     asked = await discord_double.slash_command("ask", {"question": "is tsubame still running"})
@@ -156,3 +162,52 @@ async def test_stats_and_unanswered_show_the_questions_asked(
 
 async def _questions(bot: FaqBot) -> int:
     return (await bot.store.stats(since=utcnow() - timedelta(hours=1))).questions
+
+
+async def test_suggest_proposes_a_picked_question_whose_lines_make_eval_answer_it(
+    quiet_bot: FaqBot,
+    discord_double: DiscordDouble,
+    faq_dir: Path,
+    as_server_manager: Any,
+    tmp_path: Path,
+    eventually: Any,
+) -> None:
+    question = "training"  # the shipped FAQ offers several training entries for this
+    asked = await discord_double.slash_command("ask", {"question": question})
+    offered = await discord_double.interaction_response(asked["id"])
+    picks = [i for i in custom_ids(offered["data"]) if i.startswith("faq:pick:")]
+    chosen = picks[1].split(":")[3]  # not the matcher's first guess: the member's choice
+    suggestion = discord_double.original_message(asked["id"])
+    click = await discord_double.click_button(picks[1], message=suggestion)
+    await discord_double.interaction_response(click["id"])
+
+    async def picked() -> bool:
+        rows = await quiet_bot.store.asked(since=utcnow() - timedelta(hours=1))
+        return any(r.picked_entry_id == chosen for r in rows)
+
+    await eventually(picked, what="the pick in the question log")
+    discord_double.requests.clear()
+    text = await admin_reply(discord_double, await as_server_manager("suggest"))
+    found = re.search(
+        rf"Add as alternates of `{chosen}` \(1× asked, 1× picked[^)]*\):\n"
+        r"(?P<file>[\w.-]+\.yaml), after line (?P<line>\d+):\n```yaml\n(?P<lines>.*?)\n```",
+        text,
+        re.S,
+    )
+    assert found, text
+
+    # Pasted where it says into a copy of the FAQ, the proposal answers the question.
+    edited = tmp_path / "edited"
+    shutil.copytree(faq_dir, edited)
+    path = edited / found["file"]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(int(found["line"]), found["lines"] + "\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    eval_set = tmp_path / "eval.yaml"
+    eval_set.write_text(
+        yaml.safe_dump({"in_scope": [{"q": question, "id": chosen}]}), encoding="utf-8"
+    )
+    gates = Gates(min_top1=1.0, min_answered=1.0)
+    assert evaluate_sets(edited, [eval_set], gates=gates) == 0
+    assert evaluate_sets(faq_dir, [eval_set], gates=gates) != 0  # and without it, it did not
+    discord_double.assert_clean()

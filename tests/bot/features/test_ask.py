@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from support.answers import answered_entry, custom_ids
+from support.answers import answered_entry, custom_ids, pick_button
 
 from bot.answering import service as answering_service
 from bot.client import FaqBot
@@ -119,8 +119,11 @@ async def test_an_ambiguous_question_gets_a_private_did_you_mean_with_pick_butto
     assert "Did you mean" in data["content"]
     asker = discord_double.world.member_user["id"]
     rows = [[c["custom_id"] for c in row["components"]] for row in data["components"]]
-    assert rows[:-1] == [[f"faq:pick:{asker}:{i}"] for i in SUGGESTED_IDS]
-    assert re.fullmatch(rf"faq:none:{asker}:[0-9a-f]{{8}}", rows[-1][0])
+    token = rows[-1][0].rsplit(":", 1)[-1]
+    assert rows[-1] == [f"faq:none:{asker}:{token}"]
+    assert re.fullmatch("[0-9a-f]{8}", token)
+    # Each choice names the suggestion too, so that the pick is logged with its question.
+    assert rows[:-1] == [[f"faq:pick:{asker}:{i}:{token}"] for i in SUGGESTED_IDS]
     labels = [c["label"] for row in data["components"] for c in row["components"]]
     assert all(labels)
     assert all(len(label) <= 45 for label in labels)
@@ -464,9 +467,9 @@ async def test_a_pick_from_a_private_did_you_mean_clears_it_and_posts_the_answer
 ) -> None:
     interaction, _ = await ask(discord_double, SUGGEST_QUESTION)
     suggestion = discord_double.original_message(interaction["id"])
-    asker = discord_double.world.member_user["id"]
+    other_choice = pick_button(suggestion, SUGGESTED_IDS[0])
     click = await discord_double.click_button(
-        f"faq:pick:{asker}:{SUGGESTED_IDS[1]}", message=suggestion
+        pick_button(suggestion, SUGGESTED_IDS[1]), message=suggestion
     )
     update = await discord_double.interaction_response(click["id"])
     assert update["type"] == 7  # the suggestion message itself is edited
@@ -478,9 +481,32 @@ async def test_a_pick_from_a_private_did_you_mean_clears_it_and_posts_the_answer
     assert vote_id(SUGGESTED_IDS[1]) in custom_ids(answer)
     assert answer["allowed_mentions"] == {"parse": []}
     # A stale copy of the buttons (another device) cannot pick again.
-    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    again = await press(discord_double, other_choice, suggestion)
     assert is_ephemeral(again)
     assert not again.get("embeds")
+    discord_double.assert_clean()
+
+
+async def test_a_pick_is_logged_with_the_question_it_answers(
+    bot: FaqBot, discord_double: DiscordDouble, eventually: Any
+) -> None:
+    interaction, data = await ask(discord_double, SUGGEST_QUESTION)
+    suggestion = discord_double.original_message(interaction["id"])
+    click = await discord_double.click_button(
+        pick_button(data, SUGGESTED_IDS[1]), message=suggestion
+    )
+    await follow_up(discord_double, click)
+
+    async def picks() -> list[tuple[str, str | None]]:
+        rows = await bot.store.asked(since=utcnow() - timedelta(hours=1))
+        return [(r.question, r.picked_entry_id) for r in rows if r.picked_entry_id]
+
+    assert await eventually(picks, what="the pick in the log") == [
+        (SUGGEST_QUESTION, SUGGESTED_IDS[1])
+    ]
+    # Still one question, and still one the matcher was unsure of.
+    stats = await bot.store.stats(since=utcnow() - timedelta(hours=1))
+    assert (stats.questions, stats.suggested) == (1, 1)
     discord_double.assert_clean()
 
 
@@ -491,8 +517,8 @@ async def test_a_pick_from_a_public_did_you_mean_turns_it_into_the_answer(
     await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     suggestion = discord_double.messages[reply.response["id"]]
-    pick = f"faq:pick:{world.member_user['id']}:icscoe-core-programme"
-    assert pick in custom_ids(suggestion)
+    pick = pick_button(suggestion, "icscoe-core-programme")
+    assert pick.startswith(f"faq:pick:{world.member_user['id']}:")
 
     refused = await press(discord_double, pick, suggestion, user=world.owner)
     assert is_ephemeral(refused)
@@ -674,8 +700,7 @@ async def test_none_of_these_notes_the_question_and_offers_the_topics(
     )
     assert [(g.example, g.count) for g in groups] == [(SUGGEST_QUESTION, 1)]
     # The suggestion is used: its picks no longer answer.
-    asker = discord_double.world.member_user["id"]
-    again = await press(discord_double, f"faq:pick:{asker}:{SUGGESTED_IDS[0]}", suggestion)
+    again = await press(discord_double, pick_button(data, SUGGESTED_IDS[0]), suggestion)
     assert not again.get("embeds")
     discord_double.assert_clean()
 
@@ -811,7 +836,8 @@ async def test_everyone_asking_an_ambiguous_mention_gets_their_own_choices(
         for asker in (world.member_user, world.owner):
             await discord_double.user_message(SUGGEST_QUESTION, mention_bot=True, author=asker)
             reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
-            assert custom_ids(reply.body)[0] == f"faq:pick:{asker['id']}:{SUGGESTED_IDS[0]}"
+            first_pick = pick_button(reply.body, SUGGESTED_IDS[0])
+            assert first_pick.startswith(f"faq:pick:{asker['id']}:")
     discord_double.assert_clean()
 
 

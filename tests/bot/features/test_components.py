@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.answers import answered_entry, custom_ids
+from support.answers import answered_entry, custom_ids, pick_button
 
 from bot.client import FaqBot
 from bot.features.components import NOT_YOURS_TO_DELETE, STALE, VOTE_GONE
-from bot.features.custom_ids import Delete, Pick, Related, Sources, Vote, parse_custom_id
+from bot.features.custom_ids import (
+    Delete,
+    Pick,
+    Related,
+    Sources,
+    Vote,
+    parse_custom_id,
+    pick_id,
+)
 from bot.features.rendering import ENTRY_GONE
 from bot.storage import EntryFeedback, utcnow
+from knowledge.entry_schema import MAX_ID_CHARS
 from testkit.discord_double import DiscordDouble, interaction_payloads
 from testkit.discord_double import payloads as p
 from testkit.discord_double.payloads import Payload
@@ -53,7 +62,7 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
         vote = await discord_double.click_button("faq:vote:tsubame-project:1", message=answer)
         vote_body = await discord_double.interaction_response(vote["id"])
         pick = await discord_double.click_button(
-            f"faq:pick:{asker}:icscoe-core-programme", message=suggestion
+            pick_button(suggestion, "icscoe-core-programme"), message=suggestion
         )
         pick_body = await discord_double.interaction_response(pick["id"])
         picked = await discord_double.wait_for_request(
@@ -199,6 +208,14 @@ async def test_a_forged_stale_or_malformed_component_is_answered_privately(
     discord_double.assert_clean()
 
 
+def test_a_pick_names_its_suggestion_only_while_the_custom_id_fits_discords_limit() -> None:
+    assert pick_id(42, "cyder", "0a1b2c3d") == "faq:pick:42:cyder:0a1b2c3d"
+    longest = "a" * MAX_ID_CHARS
+    asker = 18446744073709551615
+    assert pick_id(asker, longest, "0a1b2c3d") == f"faq:pick:{asker}:{longest}"
+    assert parse_custom_id(pick_id(asker, longest, "0a1b2c3d"), BUTTON) == Pick(asker, longest)
+
+
 def test_custom_ids_are_read_strictly() -> None:
     assert parse_custom_id("faq:related:tsubame-status", BUTTON) == Related("tsubame-status")
     assert parse_custom_id("faq:related:42:tsubame-status", BUTTON) == Related("tsubame-status", 42)
@@ -208,7 +225,10 @@ def test_custom_ids_are_read_strictly() -> None:
     assert parse_custom_id("faq:pick:18446744073709551615:cyder", BUTTON) == Pick(
         18446744073709551615, "cyder"
     )
+    assert parse_custom_id("faq:pick:42:cyder:0a1b2c3d", BUTTON) == Pick(42, "cyder", "0a1b2c3d")
     for forged in (
+        "faq:pick:42:cyder:0A1B2C3D",  # tokens are lower-case hex
+        "faq:pick:42:cyder:0a1b2c3",
         "faq:pick:0123:cyder",  # snowflakes have no leading zero
         "faq:pick:123456789012345678901:cyder",  # 21 digits: more than 64 bits
         "faq:pick:١٢٣:cyder",
