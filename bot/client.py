@@ -20,6 +20,7 @@ from bot.deadlines import LateInteractions
 from bot.failures import report_failure
 from bot.features.admin import FaqAdmin
 from bot.features.ask import Ask
+from bot.features.auto_answer import AutoAnswer, AutoAnswerChannels
 from bot.features.components import Components
 from bot.features.mentions import Mentions
 from bot.features.replies import InteractionReplies
@@ -47,8 +48,9 @@ COMMAND_OUT_OF_DATE = (
 )
 
 
-def intents() -> discord.Intents:
-    """Only what the features need; no privileged intent.
+def intents(*, message_content: bool = False) -> discord.Intents:
+    """Only what the features need; the privileged message-content intent only when the
+    operator turned it on (FAQBOT_MESSAGE_CONTENT, for auto-answer channels).
 
     Guild and DM message events deliver messages that mention the bot (with their content,
     which Discord sends to a bot it mentions even without the message-content intent) and all
@@ -58,6 +60,7 @@ def intents() -> discord.Intents:
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.dm_messages = True
+    wanted.message_content = message_content
     return wanted
 
 
@@ -151,7 +154,7 @@ class FaqBot(commands.AutoShardedBot):
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=intents(),
+            intents=intents(message_content=settings.message_content),
             allowed_mentions=NO_PINGS,
             tree_cls=FaqTree,
             **shard_options,
@@ -187,7 +190,14 @@ class FaqBot(commands.AutoShardedBot):
         await self.add_cog(Ask(self.answering, replies))
         await self.add_cog(Mentions(self, self.answering))
         await self.add_cog(Topics(self.answering, replies))
-        await self.add_cog(FaqAdmin(self.knowledge, self.store))
+        auto_channels = AutoAnswerChannels()
+        message_content = self.settings.message_content
+        admin = FaqAdmin(self.knowledge, self.store, auto_channels, message_content=message_content)
+        await self.add_cog(admin)
+        if message_content:  # without the intent, messages that don't mention it are empty
+            no_role = self.settings.no_autoanswer_role
+            auto = AutoAnswer(self, self.answering, auto_channels, no_autoanswer_role=no_role)
+            await self.add_cog(auto)
         await self.add_cog(Components(self, self.answering, replies))
         # Japanese names and descriptions for the commands, for members whose Discord is.
         await self.tree.set_translator(CatalogTranslator(Catalog.load()))

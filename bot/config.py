@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     )
     # Above 0: the watcher polls this often, and 0 would poll without pause.
     reload_seconds: float = Field(2.0, gt=0, description="a number of seconds above 0")
+    # Discord's privileged message-content intent, which auto-answer channels need (their
+    # messages do not mention the bot). Off unless the operator has enabled it in the
+    # Developer Portal too: asking for an intent the application lacks closes the gateway.
+    message_content: bool = Field(False, description="true or false")
+    # Members with a role of this name are never answered unasked.
+    no_autoanswer_role: str = Field("no auto-answer", min_length=1, description="a role name")
     health_file: Path = Field(Path("data/faqbot-health.json"), description="a file path")
     shard_count: int | None = Field(None, gt=0, description="a whole number of shards, 1 or more")
     shard_ids: (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,9 @@ so a spreadsheet or a script can read it whole and filter on the first column:
   feedback    name: entry id; value: helpful votes; detail: not-helpful votes
   complaint   name: entry id; value: not-helpful votes giving this reason; detail: the
               reason (wrong answer, out of date, unclear, missing source)
+  auto_answer name: given, deleted, missed, helpful or not_helpful; value: answers given
+              unasked in auto-answer channels, removed with 🗑, removed as "not what I
+              asked", and the votes on them
   low_score   name: entry id; value: times it was the answer with a score below detail
               (answers given with little to spare: check they fit the questions)
   unanswered  name: example question; value: times asked, similar questions included;
@@ -55,6 +59,8 @@ With --json the report is one JSON object on stdout:
   first; reasons maps what not-helpful voters said was wrong to how many said it;
   low_score_below: the score under which an answer counts as low-score;
   low_score_answers: [{"id", "count"}], the ten entries most often answered that way;
+  auto_answers: {"given", "deleted", "missed", "helpful", "not_helpful"}, answers given
+  unasked in auto-answer channels and what members did with them;
   unanswered: [{"question", "count", "variants"}], groups of similar unanswered questions,
   most asked first (at most --limit of them).
 """
@@ -150,6 +156,7 @@ def as_report_object(
             }
             for f in stats.feedback
         ],
+        "auto_answers": dataclasses.asdict(stats.auto_answers),
         "low_score_below": stats.low_score,
         "low_score_answers": [
             {"id": entry, "count": count} for entry, count in stats.low_score_entries
@@ -186,6 +193,10 @@ def write_csv(out: TextIO, stats: Stats, groups: list[UnansweredGroup], *, days:
     writer.writerows(
         ("low_score", entry, count, stats.low_score) for entry, count in stats.low_score_entries
     )
+    writer.writerows(
+        ("auto_answer", name, value, "")
+        for name, value in dataclasses.asdict(stats.auto_answers).items()
+    )
     writer.writerows(("unanswered", g.example, g.count, " | ".join(g.variants)) for g in groups)
 
 
@@ -205,6 +216,13 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
     if stats.low_score_entries:
         lines += ["", f"Answered with a low score (under {stats.low_score:.2f}):"]
         lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.low_score_entries]
+    auto = stats.auto_answers
+    if auto.given:
+        lines += [
+            "",
+            f"Auto-answers: {auto.given} given, {auto.helpful} helpful / {auto.not_helpful} "
+            f"not helpful, {auto.deleted} deleted, {auto.missed} not what was asked",
+        ]
     lines += ["", "Feedback (helpful / not helpful):"]
     if not stats.feedback:
         return "\n".join([*lines, "  (no votes)"])

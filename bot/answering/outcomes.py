@@ -17,6 +17,7 @@ class Way(enum.StrEnum):
     RELATED = "related"  # a related-question button under an answer
     TOPICS = "topics"  # a question chosen in the /topics browser
     SHARE = "share"  # "Post here" under an answer only the member could see
+    AUTO = "auto"  # a message in an auto-answer channel, not addressed to the bot
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class Answer:
     shareable: bool = False
     # A pick from a "did you mean" whose question is still remembered: logged with it.
     picked: PickRecord | None = None
+    # Given unasked, in an auto-answer channel, with the matcher's score for it.
+    automatic: bool = False
+    score: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ MAX_SUGGESTIONS = 3
 # Votes per member: enough to vote on every answer in a conversation, few enough that one
 # member's flood is turned away before it reaches the store and slows everyone's writes.
 VOTE_RATE, VOTE_PER_SECONDS = 10, 60.0
+# An auto-answer channel gets the same entry unasked at most once in this long.
+AUTO_REPEAT_SECONDS = 300.0
 
 
 class QuestionLog(Protocol):
@@ -79,6 +81,12 @@ class QuestionLog(Protocol):
 
     def record_suggestion_not_covered(self, *, question: str, source: str) -> Awaitable[bool]: ...
 
+    def record_auto_answer(
+        self, *, message_id: int, entry_id: str, score: float
+    ) -> Awaitable[bool]: ...
+
+    def record_auto_answer_event(self, *, message_id: int, event: str) -> Awaitable[bool]: ...
+
 
 class Answering:
     def __init__(
@@ -98,6 +106,7 @@ class Answering:
         self.votes = votes if votes is not None else Cooldown(VOTE_RATE, VOTE_PER_SECONDS)
         self._used_picks = UsedPicks()
         self._suggested = Suggested()
+        self._auto_repeats = BurstGuard(AUTO_REPEAT_SECONDS)
 
     @property
     def snapshot(self) -> FaqSnapshot:
@@ -141,6 +150,42 @@ class Answering:
             entries = tuple(c.entry for c in result.candidates[:MAX_SUGGESTIONS])
             return Suggestions(question, entries, record, self._suggested.remember(record))
         return NotCovered(question, _topic_titles(snapshot), record)
+
+    async def auto_answer(self, asking: Asking) -> Answer | None:
+        """A message in an auto-answer channel: an answer only when the matcher is sure
+        enough to give one unasked (``Thresholds.auto_answer``), never for small talk, and
+        not for an entry given unasked in the channel within ``AUTO_REPEAT_SECONDS``; None
+        leaves the message alone. Nothing is logged and no one's cooldown is spent: the
+        member wrote to the channel, not to the bot."""
+        snapshot = self.knowledge.current
+        if not normalise(asking.question):
+            return None
+        matcher = snapshot.matcher
+        result = await self.matching.match(matcher, asking.question)
+        entry = result.entry
+        if result.small_talk is not None or entry is None:
+            return None
+        if result.score < matcher.thresholds.auto_answer:
+            return None
+        if self._auto_repeats.earlier(asking.channel_id, entry.id) is not None:
+            return None
+        self._auto_repeats.claim(asking.channel_id, entry.id)
+        lookup = snapshot.knowledge_base.get
+        related = tuple(r for r in map(lookup, entry.related) if r is not None)
+        return Answer(
+            entry, related[:MAX_RELATED], True, asking.user_id, automatic=True, score=result.score
+        )
+
+    async def auto_answered(self, message_id: int, answer: Answer) -> bool:
+        """An auto-answer was posted as ``message_id``: counted for the maintainers."""
+        return await self.log.record_auto_answer(
+            message_id=message_id, entry_id=answer.entry.id, score=answer.score
+        )
+
+    async def auto_answer_event(self, message_id: int, event: str) -> bool:
+        """What a member did with an auto-answer: "deleted", "missed", "helpful" or
+        "not helpful"."""
+        return await self.log.record_auto_answer_event(message_id=message_id, event=event)
 
     def none_of_these(
         self, user_id: int, asker_id: int, token: str, message_id: int | None

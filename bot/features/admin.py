@@ -1,4 +1,5 @@
-"""Maintainers' tools: /faq-admin reload | stats | unanswered | suggest (Manage Server only)."""
+"""Maintainers' tools: /faq-admin reload | stats | unanswered | suggest | autoanswer
+(Manage Server only)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.features.auto_answer import AutoAnswerChannels
 from bot.knowledge_service import KnowledgeService
 from bot.reporting import format_stats, format_unanswered
 from bot.safety import NO_PINGS
@@ -21,15 +23,95 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
 # Proposals shown at once: what fits in a message, most asked first.
 SUGGEST_LIMIT = 8
+NEEDS_MESSAGE_CONTENT = (
+    "Auto-answer needs the Message Content intent: enable it for the bot in the Discord "
+    "Developer Portal (Bot → Privileged Gateway Intents), set FAQBOT_MESSAGE_CONTENT=true "
+    "and restart the bot."
+)
+AUTO_ON = (
+    "Auto-answer is on in {channel}: clear questions there get an answer, marked automatic, "
+    "that the asker or a moderator can remove."
+)
+AUTO_OFF = "Auto-answer is off in {channel}."
+AUTO_NONE = "Auto-answer is not on in any channel of this server."
+AUTO_NOT_SAVED = "Auto-answer could not be turned on: the database did not take the change."
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ maintenance"):
-    def __init__(self, knowledge: KnowledgeService, store: Store) -> None:
+    autoanswer = app_commands.Group(
+        name="autoanswer", description="Answer clear questions unasked in chosen channels"
+    )
+
+    def __init__(
+        self,
+        knowledge: KnowledgeService,
+        store: Store,
+        auto_channels: AutoAnswerChannels | None = None,
+        *,
+        message_content: bool = False,
+    ) -> None:
         self.knowledge = knowledge
         self.store = store
+        self.auto_channels = auto_channels if auto_channels is not None else AutoAnswerChannels()
+        # Whether the bot reads messages that do not mention it (FAQBOT_MESSAGE_CONTENT).
+        self.message_content = message_content
         super().__init__()
+
+    async def cog_load(self) -> None:
+        try:
+            channels = await self.store.auto_answer_channels()
+        except StorageError as error:
+            log.warning("auto-answer is off everywhere until the store can be read: %s", error)
+            return
+        self.auto_channels.ids = {channel for channel, _ in channels}
+
+    @autoanswer.command(name="add", description="Turn auto-answer on in a channel")
+    @app_commands.describe(channel="The channel whose clear questions the bot answers")
+    async def autoanswer_add(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
+        if not self.message_content:
+            await interaction.response.send_message(
+                NEEDS_MESSAGE_CONTENT, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = interaction.guild_id or 0
+        changed = await self.store.set_auto_answer(
+            channel_id=channel.id, guild_id=guild_id, on=True
+        )
+        if changed or channel.id in self.auto_channels.ids:
+            self.auto_channels.ids.add(channel.id)
+            text = AUTO_ON.format(channel=channel.mention)
+        else:
+            text = AUTO_NOT_SAVED
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @autoanswer.command(name="remove", description="Turn auto-answer off in a channel")
+    @app_commands.describe(channel="The channel to stop answering unasked in")
+    async def autoanswer_remove(
+        self, interaction: discord.Interaction, channel: discord.TextChannel
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.store.set_auto_answer(channel_id=channel.id, guild_id=0, on=False)
+        # Off in this process whatever the store says: answering unasked must be easy to stop.
+        self.auto_channels.ids.discard(channel.id)
+        text = AUTO_OFF.format(channel=channel.mention)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @autoanswer.command(name="list", description="The channels auto-answer is on in")
+    async def autoanswer_list(self, interaction: discord.Interaction) -> None:
+        guild = interaction.guild
+        here = sorted(c for c in self.auto_channels.ids if guild and guild.get_channel(c))
+        if not here:
+            text = AUTO_NONE
+        else:
+            text = "Auto-answer is on in: " + ", ".join(f"<#{c}>" for c in here)
+        if not self.message_content:
+            text += "\n" + NEEDS_MESSAGE_CONTENT
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # Discord hides the group from members without Manage Server, but a server can

@@ -24,9 +24,11 @@ from discord.ext import commands
 from bot.answering import Answer, Answering, Asking, Complaint, Refused, VoteResult, Way
 from bot.failures import guarded
 from bot.features.custom_ids import (
+    MISS_PREFIX,
     STRING_SELECT,
     Delete,
     EntryChoice,
+    Miss,
     NoneOfThese,
     Pick,
     Related,
@@ -37,7 +39,13 @@ from bot.features.custom_ids import (
     WhatWasWrong,
     parse_custom_id,
 )
-from bot.features.rendering import ENTRY_GONE, all_sources_embed, not_covered_text, refusal_text
+from bot.features.rendering import (
+    ENTRY_GONE,
+    MISS_NOTED,
+    all_sources_embed,
+    not_covered_text,
+    refusal_text,
+)
 from bot.features.replies import InteractionReplies
 from bot.features.services import BotServices
 from bot.features.views import EntrySelect, TopicSelect, sent_view, topic_options, why_view
@@ -58,7 +66,18 @@ WHAT_WAS_WRONG_NOT_SAVED = "Thanks for telling us: *{complaint}*. It couldn't be
 NO_ANSWER_PICKED = "None of these was the answer."
 # Components that change or remove the message they are on: each must be on it, or a
 # modified client could aim one at another member's message.
-IN_PLACE = (Pick, NoneOfThese, Delete, WhatWasWrong, TopicChoice, EntryChoice)
+IN_PLACE = (Pick, NoneOfThese, Delete, Miss, WhatWasWrong, TopicChoice, EntryChoice)
+
+
+def auto_answer_id(interaction: discord.Interaction) -> int | None:
+    """The id of the auto-answer the component is on (one has "Not what I asked"); else None."""
+    message = interaction.message
+    for row in message.components if message is not None else []:
+        for child in getattr(row, "children", [row]):
+            custom_id = getattr(child, "custom_id", None)
+            if isinstance(custom_id, str) and custom_id.startswith(MISS_PREFIX):
+                return message.id if message is not None else None
+    return None
 
 
 def carries(interaction: discord.Interaction, custom_id: object) -> bool:
@@ -128,6 +147,8 @@ class Components(commands.Cog):
             await self.ask(interaction, Way.SHARE, action.entry_id, interaction.user.id)
         elif isinstance(action, Delete):
             await self.delete(interaction, action.asker_id)
+        elif isinstance(action, Miss):
+            await self.delete(interaction, action.asker_id, missed=True)
         elif isinstance(action, NoneOfThese):
             await self.none_of_these(interaction, action)
         elif isinstance(action, WhatWasWrong) and (complaint := complaint_in(data)) is not None:
@@ -176,6 +197,10 @@ class Components(commands.Cog):
         # store must not make the reply miss Discord's 3-second window.
         voting = self.answering.vote(interaction.user.id, vote.entry_id, helpful=vote.helpful)
         result = await self.replies.before_replying(interaction, voting, ephemeral=True)
+        if result is VoteResult.RECORDED and (auto := auto_answer_id(interaction)) is not None:
+            await self.answering.auto_answer_event(
+                auto, "helpful" if vote.helpful else "not helpful"
+            )
         if result is VoteResult.RECORDED and not vote.helpful:
             await self.replies.respond(
                 interaction, NOT_HELPFUL, view=why_view(vote.entry_id), ephemeral=True
@@ -236,9 +261,12 @@ class Components(commands.Cog):
             return
         await self.replies.respond(interaction, embed=all_sources_embed(entry), ephemeral=True)
 
-    async def delete(self, interaction: discord.Interaction, asker_id: int) -> None:
-        """🗑 under a public answer: the member it answered, or anyone who may manage the
-        channel's messages, removes it."""
+    async def delete(
+        self, interaction: discord.Interaction, asker_id: int, *, missed: bool = False
+    ) -> None:
+        """🗑 under a public answer, or "Not what I asked" under an auto-answer (``missed``):
+        the member it answered, or anyone who may manage the channel's messages, removes it.
+        An auto-answer's removal is counted for the maintainers."""
         message = interaction.message
         allowed = interaction.user.id == asker_id or interaction.permissions.manage_messages
         if not allowed or message is None or message.flags.ephemeral:
@@ -248,3 +276,7 @@ class Components(commands.Cog):
         self.bot.late.acknowledged(interaction)
         with contextlib.suppress(discord.NotFound):  # someone else deleted it first
             await message.delete()
+        if (auto := auto_answer_id(interaction)) is not None:
+            await self.answering.auto_answer_event(auto, "missed" if missed else "deleted")
+            if missed:
+                await self.replies.respond(interaction, MISS_NOTED, ephemeral=True)

@@ -60,6 +60,13 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class Miss:
+    """ "Not what I asked" under an auto-answer: for the member it answered, and moderators."""
+
+    asker_id: int
+
+
+@dataclass(frozen=True)
 class NoneOfThese:
     asker_id: int
     token: str
@@ -89,6 +96,7 @@ Action = (
     | Sources
     | Share
     | Delete
+    | Miss
     | NoneOfThese
     | WhatWasWrong
     | TopicChoice
@@ -102,6 +110,7 @@ _BUTTON_ID = re.compile(
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
     rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})(?::(?P<pick_token>{TOKEN}))?"
     rf"|sources:(?P<sources>{ID})|share:(?P<share>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
+    rf"|miss:(?P<misser>{SNOWFLAKE})"
     rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>{TOKEN}))",
     re.ASCII,
 )
@@ -135,6 +144,13 @@ def delete_id(asker_id: int) -> str:
     return f"faq:delete:{asker_id}"
 
 
+MISS_PREFIX = "faq:miss:"
+
+
+def miss_id(asker_id: int) -> str:
+    return f"{MISS_PREFIX}{asker_id}"
+
+
 def none_id(asker_id: int, token: str) -> str:
     return f"faq:none:{asker_id}:{token}"
 
@@ -163,6 +179,8 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Share(found["share"])
     if found["deleter"]:
         return Delete(int(found["deleter"]))
+    if found["misser"]:
+        return Miss(int(found["misser"]))
     if found["none_asker"]:
         return NoneOfThese(int(found["none_asker"]), found["token"])
     return Pick(int(found["asker"]), found["pick"], found["pick_token"])

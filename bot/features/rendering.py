@@ -31,6 +31,12 @@ HELP_TEXT = HELP_TEMPLATE.format(name="FAQ bot")
 ONLY_THE_ASKER = "Only the person who asked can pick from these. Use `/ask` to ask your own."
 ALREADY_PICKED = "You've already picked from these; ask again with `/ask` for other choices."
 ENTRY_GONE = "That question is no longer in the FAQ. Try `/ask` again."
+NOT_WHAT_I_ASKED = "Not what I asked"
+# Above an answer given unasked in an auto-answer channel.
+AUTO_ANSWER_HEADING = (
+    f"An automatic answer from the FAQ. Not what you asked? Press **{NOT_WHAT_I_ASKED}**."
+)
+MISS_NOTED = "Removed, and noted as a miss so the maintainers can improve the FAQ. Thanks!"
 
 
 def shown_name(name: str) -> str:

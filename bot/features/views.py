@@ -11,6 +11,7 @@ import discord
 from bot.answering import Answer, Complaint
 from bot.features.custom_ids import (
     delete_id,
+    miss_id,
     none_id,
     pick_id,
     related_id,
@@ -23,6 +24,7 @@ from bot.features.rendering import (
     ALL_SOURCES,
     BUTTON_LABEL_CHARS,
     NONE_OF_THESE,
+    NOT_WHAT_I_ASKED,
     POST_HERE,
     SELECT_LABEL_LIMIT,
     clip,
@@ -64,6 +66,8 @@ def answer_view(answer: Answer) -> discord.ui.View:
         items.append(ShareButton(answer.entry.id, row=last))
     if answer.public:
         items.append(DeleteButton(answer.for_user_id, row=last))
+    if answer.automatic:
+        items.append(MissButton(answer.for_user_id, row=last))
     return sent_view(*items)
 
 
@@ -132,6 +136,18 @@ class DeleteButton(discord.ui.Button[Any]):
             emoji="🗑️",
             style=discord.ButtonStyle.danger,
             custom_id=delete_id(asker_id),
+            row=row,
+        )
+
+
+class MissButton(discord.ui.Button[Any]):
+    """Under an auto-answer: removes it and counts it as a miss."""
+
+    def __init__(self, asker_id: int, *, row: int) -> None:
+        super().__init__(
+            label=NOT_WHAT_I_ASKED,
+            style=discord.ButtonStyle.secondary,
+            custom_id=miss_id(asker_id),
             row=row,
         )
 

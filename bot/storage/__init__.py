@@ -6,13 +6,14 @@ command and the tests all use the same code; nothing here imports discord.
 
 from __future__ import annotations
 
-from bot.storage.model import EntryFeedback, Stats, StorageError, utcnow
+from bot.storage.model import AutoAnswerFigures, EntryFeedback, Stats, StorageError, utcnow
 from bot.storage.schema import SCHEMA_VERSION
 from bot.storage.store import Store
 from knowledge.grouping import UnansweredGroup
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AutoAnswerFigures",
     "EntryFeedback",
     "Stats",
     "StorageError",

@@ -51,6 +51,10 @@ class Writer(Protocol):
         """The health probe's write: the time of this write, in meta."""
         ...
 
+    def change_auto_answer(self, statement: str, params: Sequence[object]) -> bool:
+        """One of ``AUTO_ANSWER_SQL``'s writes; False when it changed no row."""
+        ...
+
 
 class Database(Writer, Protocol):
     """One open database; every method is called on the store's worker thread."""
@@ -81,6 +85,10 @@ class Database(Writer, Protocol):
         ...
 
     def integrity_ok(self) -> bool: ...
+
+    def auto_answer_channels(self) -> list[tuple[int, int]]:
+        """(channel id, guild id) of every channel auto-answer is on in."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,38 @@ RECENT_QUESTIONS_SQL = (
     "SELECT question, decision, entry_id, score, picked_entry_id FROM questions"
     " WHERE asked_at >= ? AND decision IN ({marks}) ORDER BY asked_at DESC, id DESC LIMIT ?"
 )
+
+
+# Auto-answer's writes, the same in both dialects (``?`` placeholders). Each returns the row it
+# changed, so that "nothing changed" is seen the same way in a pipelined PostgreSQL batch.
+AUTO_ANSWER_SQL = {
+    "channel on": (
+        "INSERT INTO auto_answer_channels (channel_id, guild_id, added_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (channel_id) DO NOTHING RETURNING channel_id"
+    ),
+    "channel off": "DELETE FROM auto_answer_channels WHERE channel_id = ? RETURNING channel_id",
+    "answered": (
+        "INSERT INTO auto_answers (message_id, answered_at, entry_id, score) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+    ),
+    # Only a posted answer changes: the first of "deleted" and "not what I asked" stands.
+    "deleted": (
+        "UPDATE auto_answers SET outcome = 'deleted' WHERE message_id = ? AND outcome = 'posted'"
+        " RETURNING message_id"
+    ),
+    "missed": (
+        "UPDATE auto_answers SET outcome = 'missed' WHERE message_id = ? AND outcome = 'posted'"
+        " RETURNING message_id"
+    ),
+    "helpful": (
+        "UPDATE auto_answers SET helpful = helpful + 1 WHERE message_id = ? RETURNING message_id"
+    ),
+    "not helpful": (
+        "UPDATE auto_answers SET not_helpful = not_helpful + 1 WHERE message_id = ?"
+        " RETURNING message_id"
+    ),
+}
+AUTO_ANSWER_CHANNELS_SQL = "SELECT channel_id, guild_id FROM auto_answer_channels ORDER BY added_at"
 
 
 def voter_hash(salt: bytes, user_id: int) -> bytes:

@@ -55,6 +55,17 @@ class EntryFeedback:
 
 
 @dataclass(frozen=True)
+class AutoAnswerFigures:
+    """Answers given unasked in auto-answer channels, and what members did with them."""
+
+    given: int = 0
+    deleted: int = 0  # by the asker or a moderator
+    missed: int = 0  # "not what I asked"
+    helpful: int = 0
+    not_helpful: int = 0
+
+
+@dataclass(frozen=True)
 class Stats:
     since: datetime
     questions: int
@@ -69,6 +80,7 @@ class Stats:
     # answers given with little to spare, the ones to check against the questions asked.
     low_score_entries: list[tuple[str, int]] = field(default_factory=list)
     low_score: float = 0.0
+    auto_answers: AutoAnswerFigures = field(default_factory=lambda: AutoAnswerFigures())
 
     def _share(self, count: int) -> float:
         return count / self.questions if self.questions else 0.0
@@ -105,6 +117,10 @@ STATS_SQL = {
         " AND decision = 'answer' AND entry_id IS NOT NULL AND score < ?"
         " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10"
     ),
+    "auto": (
+        "SELECT outcome, count(*), sum(helpful), sum(not_helpful) FROM auto_answers"
+        " WHERE answered_at >= ? GROUP BY outcome"
+    ),
     "reasons": (
         "SELECT entry_id, reason, count(*) FROM votes WHERE voted_at >= ? AND helpful = 0"
         " AND reason IS NOT NULL GROUP BY entry_id, reason ORDER BY count(*) DESC, reason"
@@ -139,4 +155,16 @@ def stats_from_rows(
         ],
         low_score_entries=[(str(entry), int(n)) for entry, n in rows["low"]],
         low_score=low_score,
+        auto_answers=_auto_answer_figures(rows["auto"]),
+    )
+
+
+def _auto_answer_figures(rows: Sequence[Sequence[Any]]) -> AutoAnswerFigures:
+    by_outcome = {str(outcome): int(n) for outcome, n, _, _ in rows}
+    return AutoAnswerFigures(
+        given=sum(by_outcome.values()),
+        deleted=by_outcome.get("deleted", 0),
+        missed=by_outcome.get("missed", 0),
+        helpful=sum(int(h or 0) for _, _, h, _ in rows),
+        not_helpful=sum(int(n or 0) for _, _, _, n in rows),
     )

@@ -21,6 +21,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import (
+    AUTO_ANSWER_CHANNELS_SQL,
+    AUTO_ANSWER_SQL,
     RECENT_QUESTIONS_SQL,
     SUGGESTION_NOT_COVERED_SQL,
     SUGGESTION_PICKED_SQL,
@@ -190,6 +192,10 @@ class _Writer:
         self._db.execute(_sql(TOUCH_SQL), (repr(at),))
         return True
 
+    def change_auto_answer(self, statement: str, params: Sequence[object]) -> bool:
+        cursor = self._db.execute(_sql(AUTO_ANSWER_SQL[statement]), tuple(params))
+        return cursor.fetchone() is not None
+
 
 def _read_only_session(connection: psycopg.Connection[Row]) -> None:
     connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -230,6 +236,15 @@ class PostgresDatabase:
     def touch(self, at: float) -> bool:
         with self._pool.connection() as db:
             return _Writer(db, self._salt).touch(at)
+
+    def change_auto_answer(self, statement: str, params: Sequence[object]) -> bool:
+        with self._pool.connection() as db:
+            return _Writer(db, self._salt).change_auto_answer(statement, params)
+
+    def auto_answer_channels(self) -> list[tuple[int, int]]:
+        with self._pool.connection() as db:
+            rows = db.execute(AUTO_ANSWER_CHANNELS_SQL).fetchall()
+        return [(int(channel), int(guild)) for channel, guild in rows]
 
     def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
         """One transaction for the batch; a failed batch has kept nothing, and then:

@@ -145,6 +145,35 @@ def _suggestion_picks(db: SchemaConnection) -> None:
     db.execute("ALTER TABLE questions ADD COLUMN picked_entry_id TEXT")
 
 
+def _auto_answers(db: SchemaConnection) -> None:
+    # The channels a maintainer turned auto-answer on for, and each answer the bot gave there
+    # unasked: which entry, how sure, and what became of it (posted; deleted by the asker or
+    # a moderator; "not what I asked"), with the votes cast on it. No text and no user ids:
+    # the message was written to the channel, not to the bot.
+    big = db.choose(sqlite="INTEGER", postgresql="BIGINT")
+    real = db.choose(sqlite="REAL", postgresql="DOUBLE PRECISION")
+    db.execute(
+        f"""CREATE TABLE auto_answer_channels (
+            channel_id {big} PRIMARY KEY,
+            guild_id {big} NOT NULL,
+            added_at {real} NOT NULL
+        )"""
+    )
+    db.execute(
+        f"""CREATE TABLE auto_answers (
+            message_id {big} PRIMARY KEY,
+            answered_at {real} NOT NULL,
+            entry_id TEXT NOT NULL,
+            score {real} NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'posted'
+                CHECK (outcome IN ('posted', 'deleted', 'missed')),
+            helpful INTEGER NOT NULL DEFAULT 0,
+            not_helpful INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX auto_answers_by_time ON auto_answers (answered_at)")
+
+
 # Append only: a released migration never changes, or databases already past it would differ
 # from new ones.
 MIGRATIONS: Sequence[Migration] = (
@@ -153,6 +182,7 @@ MIGRATIONS: Sequence[Migration] = (
     _voter_key_out,
     _vote_reasons,
     _suggestion_picks,
+    _auto_answers,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

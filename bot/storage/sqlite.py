@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from bot.storage import schema, voter_key
 from bot.storage.backend import (
+    AUTO_ANSWER_CHANNELS_SQL,
+    AUTO_ANSWER_SQL,
     RECENT_QUESTIONS_SQL,
     SUGGESTION_NOT_COVERED_SQL,
     SUGGESTION_PICKED_SQL,
@@ -252,6 +254,13 @@ class SqliteDatabase:
     def touch(self, at: float) -> bool:
         self._connection.execute(TOUCH_SQL, (repr(at),))
         return True
+
+    def change_auto_answer(self, statement: str, params: Sequence[object]) -> bool:
+        return bool(self._connection.execute(AUTO_ANSWER_SQL[statement], params).fetchall())
+
+    def auto_answer_channels(self) -> list[tuple[int, int]]:
+        rows = self._connection.execute(AUTO_ANSWER_CHANNELS_SQL).fetchall()
+        return [(int(channel), int(guild)) for channel, guild in rows]
 
     def write_batch(self, writes: Sequence[Callable[[Writer], object]]) -> list[object]:
         self._check_file()

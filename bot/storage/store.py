@@ -266,6 +266,42 @@ class Store:
             batched=True,
         )
 
+    # --- auto-answer -----------------------------------------------------------------------
+
+    async def set_auto_answer(self, *, channel_id: int, guild_id: int, on: bool) -> bool:
+        """Turn auto-answer on or off in a channel; False when it already was (or failed)."""
+        if on:
+            params: tuple[object, ...] = (channel_id, guild_id, self._epoch(self._clock()))
+        else:
+            params = (channel_id,)
+        statement = "channel on" if on else "channel off"
+        return await self._write(
+            "auto-answer channel", lambda db: db.change_auto_answer(statement, params), False
+        )
+
+    async def auto_answer_channels(self) -> list[tuple[int, int]]:
+        """(channel id, guild id) of the channels auto-answer is on in."""
+        return await self._read("auto-answer channels", lambda db: db.auto_answer_channels())
+
+    async def record_auto_answer(self, *, message_id: int, entry_id: str, score: float) -> bool:
+        params = (message_id, self._epoch(self._clock()), entry_id, float(score))
+        return await self._write(
+            "auto-answer",
+            lambda db: db.change_auto_answer("answered", params),
+            False,
+            batched=True,
+        )
+
+    async def record_auto_answer_event(self, *, message_id: int, event: str) -> bool:
+        """What became of an auto-answer: "deleted", "missed", "helpful" or "not helpful".
+        False when the message is no auto-answer (or a deletion was already recorded)."""
+        return await self._write(
+            "auto-answer",
+            lambda db: db.change_auto_answer(event, (message_id,)),
+            False,
+            batched=True,
+        )
+
     async def purge_expired(self) -> int:
         """Delete questions past the retention period; votes stay, as they hold no text."""
         if self.retention is None:

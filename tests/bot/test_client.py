@@ -131,6 +131,7 @@ async def test_faq_admin_is_registered_for_server_managers_in_guilds_only(
     assert admin["contexts"] == [GUILD_CONTEXT]
     assert admin["dm_permission"] is False
     assert sorted(o["name"] for o in admin["options"]) == [
+        "autoanswer",
         "reload",
         "stats",
         "suggest",

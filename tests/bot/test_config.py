@@ -239,6 +239,8 @@ def test_the_readme_lists_every_setting_with_its_true_default() -> None:
             documented[variable(field)] = "unset"
         elif field == "faq_dir":
             documented[variable(field)] = "the shipped `knowledge/faq`"
+        elif isinstance(default, bool):
+            documented[variable(field)] = f"`{str(default).lower()}`"  # as it is written
         elif isinstance(default, float):
             documented[variable(field)] = f"`{default:g}`"
         else:

@@ -145,6 +145,9 @@ def test_json_report_is_one_object_with_the_documented_figures(
     assert report["top_entries"] == [{"id": "asean", "count": 2}, {"id": "jpcert", "count": 1}]
     assert report["low_score_answers"] == [{"id": "jpcert", "count": 1}]
     assert report["low_score_below"] == THRESHOLDS.review_below
+    assert report["auto_answers"] == {
+        "given": 0, "deleted": 0, "missed": 0, "helpful": 0, "not_helpful": 0
+    }  # fmt: skip
     assert report["feedback"] == [
         {"id": "asean", "helpful": 1, "not_helpful": 1, "reasons": {"out of date": 1}}
     ]
@@ -155,7 +158,7 @@ def test_json_report_is_one_object_with_the_documented_figures(
     assert set(report) == {
         "since", "days", "questions", "answered", "suggested", "not_covered", "answer_rate",
         "suggest_rate", "not_covered_rate", "votes_up", "votes_down", "top_entries",
-        "feedback", "low_score_below", "low_score_answers", "unanswered",
+        "feedback", "auto_answers", "low_score_below", "low_score_answers", "unanswered",
     }  # fmt: skip
 
 

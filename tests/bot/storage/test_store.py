@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from bot.storage import SCHEMA_VERSION, EntryFeedback, StorageError, Store
+from bot.storage import SCHEMA_VERSION, AutoAnswerFigures, EntryFeedback, StorageError, Store
 from bot.storage.backend import Target
 from bot.storage.postgres import PURGE_LOCK
 from bot.storage.sqlite import retry_while_busy
@@ -885,3 +885,22 @@ async def test_the_wal_is_checkpointed_so_the_file_alone_holds_acknowledged_rows
     alone.write_bytes(db_path.read_bytes())
     assert query(alone, "SELECT count(*) FROM questions") == [(50,)]
     await store.close()
+
+
+async def test_auto_answer_channels_and_answers_are_kept_and_counted(store: Store) -> None:
+    assert await store.set_auto_answer(channel_id=11, guild_id=1, on=True)
+    assert not await store.set_auto_answer(channel_id=11, guild_id=1, on=True)  # already on
+    assert await store.set_auto_answer(channel_id=12, guild_id=1, on=True)
+    assert await store.set_auto_answer(channel_id=12, guild_id=1, on=False)
+    assert await store.auto_answer_channels() == [(11, 1)]
+    for message_id in (101, 102, 103):
+        assert await store.record_auto_answer(message_id=message_id, entry_id="a", score=0.9)
+    assert await store.record_auto_answer_event(message_id=101, event="helpful")
+    assert await store.record_auto_answer_event(message_id=101, event="not helpful")
+    assert await store.record_auto_answer_event(message_id=102, event="missed")
+    # The first removal stands; a message that is no auto-answer changes nothing.
+    assert not await store.record_auto_answer_event(message_id=102, event="deleted")
+    assert await store.record_auto_answer_event(message_id=103, event="deleted")
+    assert not await store.record_auto_answer_event(message_id=999, event="helpful")
+    auto = (await store.stats(since=START)).auto_answers
+    assert auto == AutoAnswerFigures(given=3, deleted=1, missed=1, helpful=1, not_helpful=1)
