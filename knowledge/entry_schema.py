@@ -224,8 +224,8 @@ class TopicFileValidator:
             self._error((*path, key), f"{label}: '{key}' must be a list, found {_kind(value)}")
             return []
         if len(value) < minimum:
-            items = "item" if minimum == 1 else "items"
-            self._error((*path, key), f"{label}: '{key}' needs at least {minimum} {items}")
+            noun = "item" if minimum == 1 else "items"
+            self._error((*path, key), f"{label}: '{key}' needs at least {minimum} {noun}")
         items = [
             check_item(item, (*path, key, i), f"{label}: '{key}'") for i, item in enumerate(value)
         ]

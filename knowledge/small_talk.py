@@ -128,7 +128,10 @@ def _japanese_reply(item: dict[str, Any], path: ValuePath, kind_id: str, error: 
         error((*path, "ja"), "'ja' must be a mapping with one key, 'reply'")
         return None
     if item.get("help", False):
-        error((*path, "ja"), f"small talk '{kind_id}' shows the help text; it has no reply to translate")
+        error(
+            (*path, "ja"),
+            f"small talk '{kind_id}' shows the help text; it has no reply to translate",
+        )
         return None
     reply = block["reply"]
     if not isinstance(reply, str) or not reply.strip() or len(reply) > MAX_REPLY_CHARS:

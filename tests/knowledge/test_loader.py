@@ -202,7 +202,7 @@ def test_a_misspelt_key_is_one_error_with_a_suggestion_not_also_a_missing_key(
     assert errors_of(faq) == [
         "faq/t.yaml:5:5: entry 'first-entry': unknown key 'alternate'; did you mean "
         "'alternates'? (allowed: id, question, alternates, answer, sources, tags, related, "
-        "updated)",
+        "updated, ja)",
     ]
 
 

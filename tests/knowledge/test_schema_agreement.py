@@ -73,11 +73,17 @@ BILINGUAL = VALID.replace("    sources:", JA_BLOCK + "    sources:", 1).replace(
 
 JA_MUTATIONS = {
     "ja question missing": ("      question: サンプルとは何ですか？\n", ""),
-    "ja answer missing": ("      answer: サンプルは、全体がどのようなものかを示す小さな部分です。\n", ""),
+    "ja answer missing": (
+        "      answer: サンプルは、全体がどのようなものかを示す小さな部分です。\n",
+        "",
+    ),
     "ja question too long": ("サンプルとは何ですか？", "サ" * 101),
     "ja answer too long": ("全体がどのような", "全体が" * 501),
     "ja alternate too long": ("見本とは", "見" * 201),
-    "ja with two alternates": ("[サンプルの意味, サンプルって何, 見本とは]", "[サンプルの意味, 見本とは]"),
+    "ja with two alternates": (
+        "[サンプルの意味, サンプルって何, 見本とは]",
+        "[サンプルの意味, 見本とは]",
+    ),
     "ja unknown key": ("      answer: サンプル", "      sources: []\n      answer: サンプル"),
     "ja not a mapping": (JA_BLOCK, "    ja: サンプル\n"),
     "ja topic title too long": ("サンプルと例", "例" * 101),

@@ -68,7 +68,8 @@ def test_a_valid_small_talk_file_is_read(faq: Path) -> None:
 def test_a_japanese_reply_is_read_and_the_english_one_stands_in_without_it(faq: Path) -> None:
     (faq / "_smalltalk.yaml").write_text(
         "smalltalk:\n"
-        "  - id: thanks\n    reply: Glad it helped!\n    ja:\n      reply: お役に立ててよかったです。\n"
+        "  - id: thanks\n    reply: Glad it helped!\n"
+        "    ja:\n      reply: お役に立ててよかったです。\n"
         "    phrases: [thanks, ありがとう]\n"
         "  - id: greeting\n    reply: Hello!\n    phrases: [hi]\n",
         encoding="utf-8",
