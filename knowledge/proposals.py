@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from knowledge.entry_schema import MAX_ALTERNATE_CHARS
 from knowledge.grouping import UnansweredGroup, group_questions
+from knowledge.language import has_japanese
 from knowledge.loader import PhrasePositions
 from knowledge.matching import Decision, Matcher
 from knowledge.model import Entry
@@ -105,9 +106,10 @@ def propose(
         gathered = by_entry.setdefault(target, _Gathered())
         gathered.add(group, chosen[target])
     proposals = [
-        _alternates_proposal(entry, gathered, matcher, positions)
+        proposal
         for entry_id, gathered in by_entry.items()
         if (entry := knowledge_base.get(entry_id)) is not None
+        for proposal in _alternates_proposals(entry, gathered, matcher, positions)
     ]
     proposals += uncovered
     proposals.sort(key=lambda p: (-p.asked, -p.picked, p.entry_id or ""))
@@ -126,25 +128,40 @@ class _Gathered:
         self.picked += picked
 
 
-def _alternates_proposal(
+def _alternates_proposals(
     entry: Entry, gathered: _Gathered, matcher: Matcher, positions: PhrasePositions
-) -> Proposal:
+) -> list[Proposal]:
+    """One proposal for the entry's English alternates, and, when it has a Japanese block
+    and some questions are in Japanese, one for that block's alternates."""
     new = _new_alternates(entry, gathered.questions, matcher)
-    where, snippet = None, ""
-    last = positions.get((entry.id, len(entry.phrases) - 1))
-    if new and last is not None:
-        path, line, column = last
-        where = Insertion(path, line)
-        snippet = _alternate_lines(new, column, has_alternates=bool(entry.alternates))
-    return Proposal(
-        entry.id,
-        tuple(gathered.questions),
-        gathered.asked,
-        gathered.picked,
-        snippet=snippet,
-        where=where,
-        new_alternates=new,
-    )
+    japanese = tuple(t for t in new if has_japanese(t)) if entry.ja is not None else ()
+    english = tuple(t for t in new if t not in japanese)
+    english_last = len(entry.alternates)  # the index in entry.phrases of its last English one
+    lists = [(english, english_last, bool(entry.alternates))]
+    if japanese and entry.ja is not None:
+        lists.append((japanese, len(entry.phrases) - 1, bool(entry.ja.alternates)))
+    # Each list with something to add; with nothing new at all, one proposal that says so.
+    lists = [item for item in lists if item[0]] or lists[:1]
+    proposals = []
+    for texts, last_index, has_alternates in lists:
+        where, snippet = None, ""
+        last = positions.get((entry.id, last_index))
+        if texts and last is not None:
+            path, line, column = last
+            where = Insertion(path, line)
+            snippet = _alternate_lines(texts, column, has_alternates=has_alternates)
+        proposals.append(
+            Proposal(
+                entry.id,
+                tuple(gathered.questions),
+                gathered.asked,
+                gathered.picked,
+                snippet=snippet,
+                where=where,
+                new_alternates=texts,
+            )
+        )
+    return proposals
 
 
 def _new_alternates(entry: Entry, asked: Sequence[str], matcher: Matcher) -> tuple[str, ...]:

@@ -99,3 +99,33 @@ def test_proposed_alternates_are_new_quoted_and_few(loaded: LoadResult) -> None:
     assert "top speed of a swallow" not in proposal.new_alternates
     for line in proposal.snippet.splitlines():
         assert line.startswith('      - "')  # the entry's own indentation, every item quoted
+
+
+def test_a_japanese_question_is_proposed_for_the_entrys_japanese_alternates(
+    tmp_path: Path,
+) -> None:
+    bilingual = Path(__file__).parents[1] / "data" / "bilingual-faq"
+    loaded = load_knowledge_base(bilingual)
+    matcher = matcher_of(loaded)
+    # The matcher answers both with swallow-speed; the members said migration.
+    asked = "冬のツバメの速さ"
+    english = "swallow winter speed please"
+    logged = [
+        LoggedQuestion(asked, "swallow-migration"),
+        LoggedQuestion(english, "swallow-migration"),
+    ]
+    proposals = propose(logged, matcher, loaded.phrase_positions)
+    by_list = {p.new_alternates: p for p in proposals if p.entry_id == "swallow-migration"}
+    assert set(by_list) == {(asked,), (english,)}
+    faq_dir = tmp_path / "faq"
+    shutil.copytree(bilingual, faq_dir)
+    # Pasted from the last line up, as the line numbers refer to the file before either.
+    for proposal in sorted(by_list.values(), key=lambda p: -(p.where.line if p.where else 0)):
+        paste(proposal, faq_dir)
+    edited = load_knowledge_base(faq_dir)
+    assert edited.errors == ()
+    entry = edited.knowledge_base.get("swallow-migration") if edited.knowledge_base else None
+    assert entry is not None
+    assert entry.ja is not None
+    assert asked in entry.ja.alternates
+    assert english in entry.alternates
