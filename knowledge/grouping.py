@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import normalise, printable
+from knowledge.language import has_japanese
+from knowledge.text import normalise, printable, words
 
 SIMILARITY = 85
 MAX_VARIANTS = 5
@@ -32,6 +33,13 @@ class UnansweredGroup:
     phrasings: tuple[str, ...] = ()
 
 
+def _compared(key: str) -> str:
+    """What similarity is measured on: the text, or for Japanese, written without spaces,
+    the matcher's tokens of it (Latin words and character pairs), so that
+    "TSUBAMEとは何ですか" and "TSUBAMEって何？" share words to compare."""
+    return " ".join(words(key)) if has_japanese(key) else key
+
+
 def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGroup]:
     """Groups of similar questions, most asked first; ``questions`` most recent first."""
     # Exact duplicates after normalising ("is TSUBAME dead?" / "is tsubame dead") are merged
@@ -49,14 +57,14 @@ def group_questions(questions: Iterable[str], limit: int) -> list[UnansweredGrou
     comparable: list[str] = []
     for key in keys:
         match = process.extractOne(
-            key, comparable, scorer=fuzz.token_set_ratio, score_cutoff=SIMILARITY
+            _compared(key), comparable, scorer=fuzz.token_set_ratio, score_cutoff=SIMILARITY
         )
         if match is not None:
             groups[match[2]].append(key)
             continue
         groups.append([key])
         if len(comparable) < MAX_COMPARED_GROUPS:
-            comparable.append(key)
+            comparable.append(_compared(key))
 
     result = [
         UnansweredGroup(

@@ -43,3 +43,11 @@ def test_the_limit_bounds_the_groups_returned() -> None:
     assert len(group_questions(questions, limit=10)) == 4
     assert len(group_questions(questions, limit=2)) == 2
     assert group_questions(questions, limit=0) == []
+
+
+def test_japanese_phrasings_of_one_question_form_one_group() -> None:
+    questions = ["TSUBAMEとは何ですか", "TSUBAMEって何？", "AJCCBCはどこにありますか"]
+    groups = group_questions(questions, limit=10)
+    first = groups[0]
+    assert (first.count, sorted(first.phrasings)) == (2, sorted(questions[:2]))
+    assert len(groups) == 2
