@@ -17,6 +17,7 @@ from bot import backup as backup_command
 from bot import health, reporting, suggestions
 from bot.storage.backend import Target, parse_target
 from knowledge import cli as knowledge_cli
+from knowledge.language import LANGUAGES
 from knowledge.loader import SHIPPED_FAQ_DIR
 
 EXIT_OK = 0
@@ -83,13 +84,23 @@ def build_parser(
     ask.add_argument("question", help="the question, or - to read one question per line")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument(
+        "--locale",
+        choices=LANGUAGES,
+        default=None,
+        help="answer in this language (default: Japanese for a question in Japanese)",
+    )
+    ask.add_argument(
         "--explain",
         action="store_true",
         help="show the scores of the top entries, the words matched and why the decision",
     )
     ask.set_defaults(
         handler=lambda args: knowledge_cli.ask(
-            args.faq_dir, args.question, as_json=args.json, explain=args.explain
+            args.faq_dir,
+            args.question,
+            as_json=args.json,
+            explain=args.explain,
+            locale=args.locale,
         )
     )
 

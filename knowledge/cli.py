@@ -22,6 +22,7 @@ from knowledge.evaluation import (
     evaluate,
     read_evaluation_set,
 )
+from knowledge.language import Language, answer_language
 from knowledge.loader import LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
@@ -100,8 +101,16 @@ def print_problems(result: LoadResult, out: TextIO) -> None:
     print(f"{errors} error(s), {warnings} warning(s)", file=out)
 
 
-def ask(faq_dir: Path, question: str, *, as_json: bool, explain: bool) -> int:
-    """Answer ``question``, or one question per line of stdin when it is ``-``."""
+def ask(
+    faq_dir: Path,
+    question: str,
+    *,
+    as_json: bool,
+    explain: bool,
+    locale: Language | None = None,
+) -> int:
+    """Answer ``question``, or one question per line of stdin when it is ``-``; in Japanese
+    when it is written in Japanese or ``locale`` is "ja"."""
     matcher = load_or_report(faq_dir)
     if matcher is None:
         return EXIT_PROBLEMS
@@ -118,14 +127,20 @@ def ask(faq_dir: Path, question: str, *, as_json: bool, explain: bool) -> int:
                 print(render_explanation(explanation, matcher.thresholds))
             continue
         result = matcher.match(text)
+        language = answer_language(text, locale)
         if as_json:
-            print(json.dumps(result_as_json(result), ensure_ascii=False), flush=True)
+            print(json.dumps(result_as_json(result, language), ensure_ascii=False), flush=True)
         else:
-            print(render_result(result, matcher))
+            print(render_result(result, matcher, language))
     return EXIT_OK
 
 
-def result_as_json(result: MatchResult) -> dict[str, object]:
+def result_as_json(result: MatchResult, language: Language = "en") -> dict[str, object]:
+    """``locale`` is the language of the answer returned: English for an entry that has no
+    Japanese answer, even to a Japanese question."""
+    entry = result.entry
+    if entry is not None and entry.answer_in(language) is None:
+        language = "en"
     return {
         "question": result.question,
         "decision": result.decision.value,
@@ -133,6 +148,7 @@ def result_as_json(result: MatchResult) -> dict[str, object]:
         "score": result.score,
         "candidates": [{"id": c.entry.id, "score": c.score} for c in result.candidates],
         "small_talk": result.small_talk.id if result.small_talk else None,
+        "locale": language,
     }
 
 
@@ -196,25 +212,40 @@ def terminal_text(markdown: str) -> str:
     return text
 
 
-def render_entry(entry: Entry) -> str:
+# Above an English answer to a Japanese question, when the entry has no Japanese yet.
+NOT_TRANSLATED_JA = "（この回答はまだ日本語になっていないため、英語で表示しています）"
+
+
+def render_entry(entry: Entry, language: Language = "en") -> str:
     sources = "\n".join(f"  - {s.title} <{s.url}>" for s in entry.sources)
+    answer = entry.answer_in(language)
+    note = ""
+    if answer is None:
+        answer, note = entry.answer, f"{NOT_TRANSLATED_JA}\n"
+    question = entry.question_in(language)
+    heading = "出典" if language == "ja" and not note else "Sources"
     return (
-        f"{entry.question}\n\n{terminal_text(entry.answer)}\n\nSources:\n{sources}\n"
+        f"{note}{question}\n\n{terminal_text(answer)}\n\n{heading}:\n{sources}\n"
         f"(entry {entry.id}, checked {entry.updated.isoformat()})"
     )
 
 
-def render_result(result: MatchResult, matcher: Matcher) -> str:
+def render_result(result: MatchResult, matcher: Matcher, language: Language = "en") -> str:
     if result.entry is not None:
-        return render_entry(result.entry)
+        return render_entry(result.entry, language)
     if result.small_talk is not None:
-        return result.small_talk.reply or HELP_TEXT
+        return result.small_talk.reply_in(language) or HELP_TEXT
+    japanese = language == "ja"
     if result.decision is Decision.SUGGEST:
-        lines = ["Did you mean:"]
-        lines += [f"  {i}. {c.entry.question}" for i, c in enumerate(result.candidates, 1)]
+        lines = ["もしかして:" if japanese else "Did you mean:"]
+        lines += [
+            f"  {i}. {c.entry.question_in(language)}" for i, c in enumerate(result.candidates, 1)
+        ]
         return "\n".join(lines)
     knowledge_base = matcher.knowledge_base
-    topics = ", ".join(knowledge_base.title_of(t) for t in knowledge_base.topics)
+    topics = ", ".join(knowledge_base.title_of(t, language) for t in knowledge_base.topics)
+    if japanese:
+        return f"すみません、このFAQではその質問を扱っていません。扱っている分野: {topics}"
     return f"Sorry, this FAQ doesn't cover that. It covers: {topics}."
 
 
@@ -233,6 +264,7 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
         file=stdout,
     )
     choices: tuple[Entry, ...] = ()
+    language: Language = "en"
     while True:
         print("you> ", end="", file=stdout, flush=True)
         line = stdin.readline()
@@ -243,7 +275,7 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
         if not text:
             continue
         if text.isdigit() and 1 <= int(text) <= len(choices):
-            print(render_entry(choices[int(text) - 1]), file=stdout)
+            print(render_entry(choices[int(text) - 1], language), file=stdout)
             choices = ()
             continue
         if text.isdigit():
@@ -253,7 +285,9 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
             print(f"A number picks a suggestion ({pending}).", file=stdout)
             continue
         result = matcher.match(text)
-        print(render_result(result, matcher), file=stdout)
+        # A Japanese question is answered in Japanese; a pick keeps its question's language.
+        language = answer_language(text)
+        print(render_result(result, matcher, language), file=stdout)
         # The decision and score, as a maintainer trying the FAQ wants to see them.
         print(f"[{result.decision.value} {result.score:.2f}]", file=stdout)
         choices = (

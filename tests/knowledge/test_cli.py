@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.cli import chat_loop, terminal_text
+from knowledge.cli import NOT_TRANSLATED_JA, chat_loop, terminal_text
 from knowledge.embedding import MODEL_FILE
 from knowledge.loader import load_knowledge_base
 from knowledge.matching import Matcher
@@ -20,6 +20,7 @@ from knowledge.semantic import shared_phrase_embeddings
 
 ROOT = Path(__file__).parents[2]
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
+BILINGUAL_FAQ = Path(__file__).parents[1] / "data" / "bilingual-faq"
 
 
 def faqbot(
@@ -45,7 +46,10 @@ def test_ask_prints_question_answer_and_sources() -> None:
 def test_ask_json_prints_the_documented_object() -> None:
     run = faqbot("ask", "--json", "owl night vision")
     result = json.loads(run.stdout)
-    assert set(result) == {"question", "decision", "id", "score", "candidates", "small_talk"}
+    assert set(result) == {
+        "question", "decision", "id", "score", "candidates", "small_talk", "locale"
+    }  # fmt: skip
+    assert result["locale"] == "en"
     assert result["decision"] == "answer"
     assert result["id"] == "owl-night-vision"
     assert result["candidates"][0] == {"id": "owl-night-vision", "score": result["score"]}
@@ -261,9 +265,9 @@ def test_faq_dir_can_come_from_the_environment(tmp_path: Path) -> None:
     assert "OK: 5 entries" in run.stdout
 
 
-def chat_transcript(*lines: str) -> str:
+def chat_transcript(*lines: str, faq: Path = MINI_FAQ) -> str:
     """What `faqbot chat` prints for these input lines, run in this process."""
-    knowledge_base = load_knowledge_base(MINI_FAQ).knowledge_base
+    knowledge_base = load_knowledge_base(faq).knowledge_base
     assert knowledge_base is not None
     matcher = Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
     out = io.StringIO()
@@ -313,3 +317,28 @@ def test_eval_finds_its_default_set_when_run_outside_the_repository(tmp_path: Pa
     )
     assert run.returncode == 0, run.stderr
     assert list(json.loads(run.stdout)) == [str(ROOT / "tests" / "data" / "eval.yaml")]
+
+
+def test_a_japanese_question_is_answered_in_japanese_and_says_so_in_json() -> None:
+    run = faqbot("ask", "--json", "ツバメはどのくらい速く飛べますか", faq=BILINGUAL_FAQ)
+    result = json.loads(run.stdout)
+    assert (result["id"], result["locale"]) == ("swallow-speed", "ja")
+    shown = faqbot("ask", "ツバメはどのくらい速く飛べますか", faq=BILINGUAL_FAQ).stdout
+    assert shown.startswith("ツバメはどのくらい速く飛べますか？")
+    assert "出典" in shown
+
+
+def test_locale_ja_answers_in_japanese_where_written_and_in_english_with_a_note_elsewhere() -> None:
+    translated = faqbot("ask", "--locale", "ja", "how fast can a swallow fly", faq=BILINGUAL_FAQ)
+    assert translated.stdout.startswith("ツバメはどのくらい速く飛べますか？")
+    # owl-night-vision has no Japanese block in the fixture.
+    english = faqbot("ask", "--locale", "ja", "--json", "owl night vision", faq=BILINGUAL_FAQ)
+    assert json.loads(english.stdout)["locale"] == "en"
+    shown = faqbot("ask", "--locale", "ja", "owl night vision", faq=BILINGUAL_FAQ).stdout
+    assert shown.startswith(NOT_TRANSLATED_JA)
+    assert "How do owls see at night?" in shown
+
+
+def test_chat_answers_a_japanese_question_in_japanese() -> None:
+    transcript = chat_transcript("ツバメはどのくらい速く飛べますか", "quit", faq=BILINGUAL_FAQ)
+    assert "ツバメは秒速" in transcript
