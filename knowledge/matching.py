@@ -29,6 +29,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.embedding import Vectors
+from knowledge.japanese import is_function_token
+from knowledge.language import has_japanese
 from knowledge.model import Entry, KnowledgeBase, SmallTalk
 from knowledge.semantic import PhraseEmbeddings, SemanticIndex
 from knowledge.small_talk import surface
@@ -110,6 +112,14 @@ FUNCTION_WORDS = frozenset(
     any some just also really ever us pls plz""".split()
 )
 FUNCTION_WORD_WEIGHT = 0.1
+
+
+def is_function_word(token: str) -> bool:
+    """An English function word, or a Japanese token of hiragana only (particles and
+    endings such as は, ですか: grammar, not what is asked about)."""
+    return token in FUNCTION_WORDS or is_function_token(token)
+
+
 QUESTION_WORDS = frozenset({"who", "when", "where", "why", "how", "many", "much", "whom", "whose"})
 QUESTION_WORD_WEIGHT = 0.5
 
@@ -318,7 +328,7 @@ class Matcher:
         # (see _query_weights for why the first letter must match).
         self._correctable: dict[str, list[str]] = defaultdict(list)
         for w in sorted(surface_words):
-            if len(w) >= thresholds.typo_min_length and w not in FUNCTION_WORDS:
+            if len(w) >= thresholds.typo_min_length and not is_function_word(w):
                 self._correctable[w[0]].append(w)
         self._known_words = surface_words
         self._questions = [normalise(e.question) for e in self._entries]
@@ -353,7 +363,7 @@ class Matcher:
     # ---- lexical scoring ----------------------------------------------------------------
 
     def _weight(self, token: str) -> float:
-        if token in FUNCTION_WORDS:
+        if is_function_word(token):
             return FUNCTION_WORD_WEIGHT
         if token in QUESTION_WORDS:
             return QUESTION_WORD_WEIGHT
@@ -367,7 +377,7 @@ class Matcher:
         for token in words(question):
             if (
                 token in self._known_words
-                or token in FUNCTION_WORDS
+                or is_function_word(token)
                 or len(token) < self.thresholds.typo_min_length
                 or token.isdigit()
             ):
@@ -650,7 +660,7 @@ class Matcher:
             token
             for token in query
             if token in tokens
-            and token not in FUNCTION_WORDS
+            and not is_function_word(token)
             and token not in QUESTION_WORDS
             and token not in corrected
         )
@@ -672,7 +682,15 @@ class Matcher:
             index = hit[2]
             kind = self._small_talk_owners[index]
             best = SmallTalkMatch(kind, hit[1] / 100, self._small_talk_surfaces[index])
-        if vector is not None and self._small_talk_semantic is not None:
+        # By meaning only for text the model reads: it is an English model, and its vectors
+        # of any two Japanese texts are close, so by meaning a Japanese question resembles
+        # 「ありがとう」 as much as anything (11 of eval-ja.yaml's 130 questions were taken for
+        # small talk). Japanese small talk is recognised by its spelling.
+        if (
+            vector is not None
+            and self._small_talk_semantic is not None
+            and not has_japanese(question)
+        ):
             scores = self._small_talk_semantic.best_by_owner(vector)
             index = int(scores.argmax())
             if best is None or scores[index] > best.score:
