@@ -18,10 +18,9 @@ from typing import TextIO
 
 from bot.storage import EntryFeedback, Stats, StorageError, Store, UnansweredGroup, utcnow
 from bot.storage.backend import Target, is_postgres_url
+from knowledge.cli import build_matcher
 from knowledge.loader import load_knowledge_base
-from knowledge.matching import Matcher
 from knowledge.proposals import without_small_talk
-from knowledge.semantic import shared_phrase_embeddings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -114,8 +113,8 @@ def _without_small_talk(groups: list[UnansweredGroup], faq_dir: Path) -> list[Un
             file=sys.stderr,
         )
         return groups
-    matcher = Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
-    return without_small_talk(groups, matcher)
+    matcher = build_matcher(result.knowledge_base)  # or None, having said why in one line
+    return groups if matcher is None else without_small_talk(groups, matcher)
 
 
 async def _read(
@@ -211,11 +210,11 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
         "Most answered entries:",
     ]
     # At most ten, ids clipped: a fixed size, so only the feedback list needs cutting to fit.
-    lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.top_entries]
+    lines += [f"  {n:>6}  {clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.top_entries]
     lines += ["  (none)"] if not stats.top_entries else []
     if stats.low_score_entries:
         lines += ["", f"Answered with a low score (under {stats.low_score:.2f}):"]
-        lines += [f"  {n:>6}  {_clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.low_score_entries]
+        lines += [f"  {n:>6}  {clip(e, MAX_ENTRY_ID_CHARS)}" for e, n in stats.low_score_entries]
     auto = stats.auto_answers
     if auto.given:
         lines += [
@@ -227,11 +226,11 @@ def format_stats(stats: Stats, *, max_chars: int | None = MAX_MESSAGE_CHARS) -> 
     if not stats.feedback:
         return "\n".join([*lines, "  (no votes)"])
     votes = [
-        f"  {f.helpful:>5} / {f.not_helpful:<5} {_clip(f.entry_id, MAX_ENTRY_ID_CHARS)}"
+        f"  {f.helpful:>5} / {f.not_helpful:<5} {clip(f.entry_id, MAX_ENTRY_ID_CHARS)}"
         + (f"\n                why: {_reasons(f)}" if f.reasons else "")
         for f in stats.feedback
     ]
-    return _fit(lines, votes, max_chars)
+    return fit(lines, votes, max_chars)
 
 
 def _reasons(feedback: EntryFeedback) -> str:
@@ -246,28 +245,29 @@ def format_unanswered(
     items = [
         "\n".join(
             [
-                f"  {g.count:>5}× {_clip(g.example, MAX_PHRASE_CHARS)}",
-                *(f"         also: {_clip(v, MAX_PHRASE_CHARS)}" for v in g.variants),
+                f"  {g.count:>5}× {clip(g.example, MAX_PHRASE_CHARS)}",
+                *(f"         also: {clip(v, MAX_PHRASE_CHARS)}" for v in g.variants),
             ]
         )
         for g in groups
     ]
-    return _fit(["Unanswered questions, most asked first:"], items, max_chars)
+    return fit(["Unanswered questions, most asked first:"], items, max_chars)
 
 
-def _fit(lines: list[str], items: list[str], max_chars: int | None) -> str:
-    """``lines`` then as many ``items`` as fit in ``max_chars``, then how many were left out."""
+def fit(lines: list[str], items: list[str], max_chars: int | None, *, gap: str = "\n") -> str:
+    """``lines`` then as many ``items`` as fit in ``max_chars``, then how many were left out;
+    ``gap`` goes between the items (and before the first, after any ``lines``)."""
     text = "\n".join(lines)
     for shown, item in enumerate(items):
-        longer = f"{text}\n{item}"
+        longer = f"{text}{gap}{item}" if text else item
         left = len(items) - shown - 1
         # Keep room for the "… and N more" line that follows if this isn't the last item.
-        tail = f"\n… and {left} more" if left else ""
+        tail = f"{gap}… and {left} more" if left else ""
         if max_chars is not None and len(longer) + len(tail) > max_chars:
-            return f"{text}\n… and {len(items) - shown} more"
+            return f"{text}{gap}… and {len(items) - shown} more"
         text = longer
     return text
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

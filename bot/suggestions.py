@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.reporting import clip, fit
 from bot.storage import EntryFeedback, StorageError, Store, utcnow
 from bot.storage.backend import Target, is_postgres_url
+from knowledge.cli import build_matcher
 from knowledge.loader import PhrasePositions, load_knowledge_base
 from knowledge.matching import Matcher
 from knowledge.proposals import LoggedQuestion, Proposal, propose
-from knowledge.semantic import shared_phrase_embeddings
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 # Discord's limit is 2,000; the rest is room for the view's own heading.
@@ -61,7 +62,9 @@ def run_suggest(database: Target, faq_dir: Path, *, days: int, limit: int, as_js
     if result.knowledge_base is None:
         print(f"faqbot suggest: the FAQ in {faq_dir} has errors; run faqbot check", file=sys.stderr)
         return EXIT_PROBLEMS
-    matcher = Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
+    matcher = build_matcher(result.knowledge_base)
+    if matcher is None:  # the model cannot load; build_matcher said why in one line
+        return EXIT_PROBLEMS
     since = utcnow() - timedelta(days=days)
     try:
         found = asyncio.run(_read(database, matcher, result.phrase_positions, since, limit))
@@ -127,22 +130,15 @@ def format_suggestions(
         return "Nothing to suggest: no unanswered, unsure or not-helpful questions in this period."
     blocks = [_proposal_text(p, escape, fenced) for p in found.proposals]
     blocks += [_disliked_text(f) for f in found.disliked]
-    text = "Proposals, most asked first:" if found.proposals else ""
-    for shown, block in enumerate(blocks):
-        longer = f"{text}\n\n{block}" if text else block
-        left = len(blocks) - shown - 1
-        tail = f"\n\n… and {left} more" if left else ""
-        if max_chars is not None and len(longer) + len(tail) > max_chars:
-            return f"{text}\n\n… and {len(blocks) - shown} more"
-        text = longer
-    return text
+    heading = ["Proposals, most asked first:"] if found.proposals else []
+    return fit(heading, blocks, max_chars, gap="\n\n")
 
 
 def _proposal_text(proposal: Proposal, escape: Callable[[str], str], fenced: bool) -> str:
     asked = f"{proposal.asked}× asked"
     if proposal.picked:
         asked += f", {proposal.picked}× picked from a did-you-mean"
-    examples = "\n".join(f"  · {escape(_clip(q))}" for q in proposal.questions[:3])
+    examples = "\n".join(f"  · {escape(clip(q, MAX_SHOWN_CHARS))}" for q in proposal.questions[:3])
     if not proposal.covered:
         closest = f" (closest: `{proposal.closest_entry_id}`)" if proposal.closest_entry_id else ""
         return f"No entry covers this: consider a new one{closest}. {asked}:\n{examples}"
@@ -163,7 +159,3 @@ def _disliked_text(feedback: EntryFeedback) -> str:
     return (
         f"Review the answer of `{feedback.entry_id}`: {feedback.not_helpful}× not helpful{because}."
     )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"

@@ -227,7 +227,10 @@ def test_every_command_has_help() -> None:
         assert "usage: faqbot" in run.stdout
 
 
-def test_a_corrupt_embedding_model_stops_check_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["check"], ["suggest", "--database", "empty.sqlite3"]])
+def test_a_corrupt_embedding_model_stops_a_command_with_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
     # A copy of the engine earlier on the path, whose built model is damaged, stands in for
     # a damaged install.
     shutil.copytree(
@@ -237,8 +240,9 @@ def test_a_corrupt_embedding_model_stops_check_with_one_line(tmp_path: Path) -> 
     )
     (tmp_path / "knowledge" / MODEL_FILE.name).parent.mkdir()
     (tmp_path / "knowledge" / MODEL_FILE.name).write_bytes(b"not a model")
+    (tmp_path / "empty.sqlite3").write_bytes(b"")  # suggest wants a database file first
     run = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--faq-dir", str(MINI_FAQ), "check"],
+        [sys.executable, "-m", "bot.cli", "--faq-dir", str(MINI_FAQ), *command],
         env={"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"},
         cwd=tmp_path,
         capture_output=True,
