@@ -169,20 +169,11 @@ def build_parser(
         epilog=reporting.REPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    report.add_argument(
-        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
-    )
+    _add_period_and_database(report)
     layout = report.add_mutually_exclusive_group()
     layout.add_argument("--csv", action="store_true", help="write CSV instead of text (below)")
     layout.add_argument(
         "--json", action="store_true", help="write one JSON object instead of text (below)"
-    )
-    report.add_argument(
-        "--database",
-        type=_database_option,
-        default=None,
-        metavar="PATH|URL",
-        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
     )
     report.add_argument(
         "--limit",
@@ -213,20 +204,11 @@ def build_parser(
             "Small talk and questions the FAQ (--faq-dir) answers now are left out."
         ),
     )
-    suggest.add_argument(
-        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
-    )
+    _add_period_and_database(suggest)
     suggest.add_argument(
         "--limit", type=_positive, default=20, metavar="N", help="at most N proposals (20)"
     )
     suggest.add_argument("--json", action="store_true", help="write one JSON object")
-    suggest.add_argument(
-        "--database",
-        type=_database_option,
-        default=None,
-        metavar="PATH|URL",
-        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
-    )
     suggest.set_defaults(
         handler=lambda args: suggestions.run_suggest(
             args.database or default_database(),
@@ -361,6 +343,20 @@ def _migrate_store(args: argparse.Namespace) -> int:
 
 
 # The Discord runner is imported only by the commands that need it: `faqbot ask` stays fast.
+def _add_period_and_database(command: argparse.ArgumentParser) -> None:
+    """--days and --database, for the commands that read the bot's figures."""
+    command.add_argument(
+        "--days", type=_positive, default=30, metavar="N", help="the last N days (default 30)"
+    )
+    command.add_argument(
+        "--database",
+        type=_database_option,
+        default=None,
+        metavar="PATH|URL",
+        help="the bot's database file or postgresql:// URL (default: the one the bot uses)",
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot import runner
 

@@ -53,13 +53,6 @@ class Catalog:
             }
         )
 
-    def text(self, english: str, locale: str, context: str | None = None) -> str:
-        """``english`` in the language of ``locale`` ("ja", "en-GB"…): Japanese where the
-        catalog has it, else the English."""
-        if not locale.startswith("ja"):
-            return english
-        return self.japanese.get((context, english), english)
-
 
 class CatalogTranslator(app_commands.Translator):
     """Slash commands' names and descriptions in Japanese, for members whose Discord is."""

@@ -16,6 +16,7 @@ thing that answers components.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -69,27 +70,25 @@ NO_ANSWER_PICKED = "None of these was the answer."
 IN_PLACE = (Pick, NoneOfThese, Delete, Miss, WhatWasWrong, TopicChoice, EntryChoice)
 
 
+def custom_ids_on(message: discord.Message | None) -> Iterator[object]:
+    """The custom ids of the components on ``message`` (none when there is no message)."""
+    for row in message.components if message is not None else []:
+        for child in getattr(row, "children", [row]):
+            yield getattr(child, "custom_id", None)
+
+
 def auto_answer_id(interaction: discord.Interaction) -> int | None:
     """The id of the auto-answer the component is on (one has "Not what I asked"); else None."""
     message = interaction.message
-    for row in message.components if message is not None else []:
-        for child in getattr(row, "children", [row]):
-            custom_id = getattr(child, "custom_id", None)
-            if isinstance(custom_id, str) and custom_id.startswith(MISS_PREFIX):
-                return message.id if message is not None else None
+    for custom_id in custom_ids_on(message):
+        if isinstance(custom_id, str) and custom_id.startswith(MISS_PREFIX) and message:
+            return message.id
     return None
 
 
 def carries(interaction: discord.Interaction, custom_id: object) -> bool:
     """True when the interaction's message has a component with ``custom_id``."""
-    message = interaction.message
-    if message is None:
-        return False
-    for row in message.components:
-        children = getattr(row, "children", [row])
-        if any(getattr(child, "custom_id", None) == custom_id for child in children):
-            return True
-    return False
+    return any(found == custom_id for found in custom_ids_on(interaction.message))
 
 
 def chosen(data: dict[str, Any]) -> str | None:

@@ -65,13 +65,6 @@ async def test_the_catalog_names_only_commands_and_options_that_exist(
     assert named <= used, named - used
 
 
-def test_a_missing_translation_reads_in_english_and_other_locales_get_english() -> None:
-    catalog = Catalog({(None, "Browse the FAQ by topic"): "トピック別にFAQを見る"})
-    assert catalog.text("Browse the FAQ by topic", "ja") == "トピック別にFAQを見る"
-    assert catalog.text("Browse the FAQ by topic", "en-GB") == "Browse the FAQ by topic"
-    assert catalog.text("Something new", "ja") == "Something new"
-
-
 def test_untranslated_and_fuzzy_entries_are_not_used(tmp_path: Path) -> None:
     path = tmp_path / "ja.po"
     path.write_text(

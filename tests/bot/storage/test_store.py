@@ -322,15 +322,20 @@ async def test_a_retention_of_zero_days_keeps_every_question(target: Target, clo
     await store.close()
 
 
-async def test_a_declined_suggestion_turns_its_own_row_into_not_covered(
-    store: Store, clock: Clock
-) -> None:
-    for question in ("tsubame status", "tsubame status", "other"):
+async def suggested(store: Store, clock: Clock, *questions: str) -> None:
+    """Log each question as one that got "did you mean" choices, a second apart."""
+    for question in questions:
         assert await store.record_question(
             question=question, decision="suggest", entry_id=None, score=0.5, guild_id=1,
             source="slash",
         )  # fmt: skip
         clock.advance(seconds=1)
+
+
+async def test_a_declined_suggestion_turns_its_own_row_into_not_covered(
+    store: Store, clock: Clock
+) -> None:
+    await suggested(store, clock, "tsubame status", "tsubame status", "other")
     assert await store.record_suggestion_not_covered(question="tsubame status", source="slash")
     stats = await store.stats(since=START)
     assert (stats.questions, stats.suggested, stats.unanswered) == (3, 2, 1)
@@ -342,12 +347,7 @@ async def test_a_declined_suggestion_turns_its_own_row_into_not_covered(
 
 
 async def test_a_pick_is_kept_on_its_suggestions_row_once(store: Store, clock: Clock) -> None:
-    for question in ("tsubame status", "tsubame status", "other"):
-        assert await store.record_question(
-            question=question, decision="suggest", entry_id=None, score=0.5, guild_id=1,
-            source="slash",
-        )  # fmt: skip
-        clock.advance(seconds=1)
+    await suggested(store, clock, "tsubame status", "tsubame status", "other")
     assert await store.record_pick(question="tsubame status", source="slash", entry_id="a")
     # The second asking of it is a second suggestion, picked on its own; then none is left.
     assert await store.record_pick(question="tsubame status", source="slash", entry_id="b")
