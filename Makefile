@@ -55,6 +55,7 @@ test: lint typecheck $(MODEL)
 eval: $(MODEL)
 	$(BIN)/faqbot eval --min-top1 0.95 --min-answered 0.90 --max-oos 0.03 \
 	    tests/data/eval.yaml tests/data/eval-holdout.yaml
+	$(BIN)/faqbot eval --min-top1 0.95 --min-answered 0.90 --max-oos 0.05 tests/data/eval-ja.yaml
 
 # Benchmarks run as modules from the project root, which puts testkit/ on the path.
 bench: $(MODEL)

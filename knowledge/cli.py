@@ -169,8 +169,8 @@ def explanation_as_json(explanation: Explanation) -> dict[str, object]:
 
 
 def render_explanation(explanation: Explanation, thresholds: Thresholds) -> str:
-    t = thresholds
     result = explanation.result
+    t = thresholds.for_question(result.question)
     lines = [f"question: {result.question!r}", f"words:    {' '.join(explanation.words) or '-'}"]
     if explanation.corrections:
         fixed = ", ".join(f"{typed} -> {word}" for typed, word in explanation.corrections.items())

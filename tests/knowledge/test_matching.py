@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import load_knowledge_base
-from knowledge.matching import THRESHOLDS, Decision, Matcher
+from knowledge.matching import THRESHOLDS, Decision, Matcher, Thresholds
 from knowledge.model import KnowledgeBase
 from knowledge.semantic import shared_phrase_embeddings
 from knowledge.text import MAX_INPUT_CHARS, normalise
@@ -197,3 +197,12 @@ def test_autocomplete_offers_defaults_then_narrows_while_typing(matcher: Matcher
     assert matcher.autocomplete("ow")[0].id == "owl-night-vision"
     assert matcher.autocomplete("how fast")[0].id == "swallow-speed"
     assert len(matcher.autocomplete("s", limit=2)) <= 2
+
+
+def test_a_japanese_question_is_decided_by_the_japanese_weight_and_thresholds() -> None:
+    # The semantic model is English: for Japanese text the words must weigh more.
+    t = Thresholds(japanese_lexical_weight=0.7, japanese_answer=0.66, japanese_margin=0.07)
+    japanese = t.for_question("TSUBAMEとは何ですか")
+    assert (japanese.lexical_weight, japanese.semantic_weight) == (0.7, 0.3)
+    assert (japanese.answer, japanese.margin) == (0.66, 0.07)
+    assert t.for_question("what is TSUBAME") is t

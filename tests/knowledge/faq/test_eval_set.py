@@ -80,3 +80,26 @@ def test_small_talk_never_gets_an_faq_answer(matcher: Matcher, combined: Evaluat
     assert report.small_talk_answered == 0, report.misses
     # Most is recognised as small talk (a friendly reply); the rest is "not covered".
     assert report.small_talk_recognised >= 0.85 * report.small_talk
+
+
+JAPANESE_FILES = {"tuned": DATA / "eval-ja.yaml", "held-back": DATA / "eval-ja-holdout.yaml"}
+
+
+@pytest.mark.parametrize("name", sorted(JAPANESE_FILES))
+def test_japanese_questions_meet_the_bilingual_bar(matcher: Matcher, name: str) -> None:
+    report = evaluate(matcher, read_evaluation_set(JAPANESE_FILES[name]))
+    misses = [m["question"] for m in report.misses]
+    # The targets of the bilingual FAQ (README, "Japanese"): confident right ≥ 90%, the right
+    # entry in the top 3 ≥ 97%, out-of-scope answered ≤ 5%.
+    assert report.answered_right / report.in_scope >= 0.90, misses
+    assert report.top3_recall >= 0.97, misses
+    assert report.out_of_scope_answer_rate <= 0.05, misses
+
+
+def test_japanese_small_talk_gets_no_faq_answer_in_the_tuned_set(matcher: Matcher) -> None:
+    report = evaluate(matcher, read_evaluation_set(JAPANESE_FILES["tuned"]))
+    assert report.small_talk_answered == 0, report.misses
+    # (The held-back set's two complaints about using the bot, answered with the entry on how
+    # to use it, are a known gap the README reports; they are not tuned away.)
+    held_back = evaluate(matcher, read_evaluation_set(JAPANESE_FILES["held-back"]))
+    assert held_back.small_talk_answered <= 2, held_back.misses
