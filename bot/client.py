@@ -26,7 +26,7 @@ from bot.features.mentions import Mentions
 from bot.features.replies import InteractionReplies
 from bot.features.topics import Topics
 from bot.health import HealthStatus, Heartbeat
-from bot.i18n import Catalog, CatalogTranslator
+from bot.i18n import N_, Catalog, CatalogTranslator, Words, locale_language
 from bot.in_flight import InFlight
 from bot.knowledge_service import KnowledgeService
 from bot.matching_queue import MatchingQueue
@@ -42,10 +42,11 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 STORAGE_PROBE = timedelta(seconds=10)
 STORAGE_FRESH = timedelta(seconds=30)
 HTTP_CONNECTIONS = 32
-COMMAND_OUT_OF_DATE = (
+COMMAND_OUT_OF_DATE = N_(
     "This command is out of date; Discord shows the bot's current commands shortly. "
     "Meanwhile, ask with `/ask`."
 )
+RESTARTING = N_("I'm restarting; please ask again in a minute.")
 
 
 def intents(*, message_content: bool = False) -> discord.Intents:
@@ -77,7 +78,7 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             await interaction.response.autocomplete([])
             return False
         await interaction.response.send_message(
-            "I'm restarting; please ask again in a minute.",
+            self.client.words_for(interaction)(RESTARTING),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -98,7 +99,8 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
             if not interaction.response.is_done():
                 await interaction.response.autocomplete([])
             return
-        await report_failure(interaction, getattr(error, "original", error))
+        words = self.client.words_for(interaction)
+        await report_failure(interaction, getattr(error, "original", error), words)
 
     async def _command_out_of_date(
         self,
@@ -120,7 +122,9 @@ class FaqTree(app_commands.CommandTree["FaqBot"]):
                 await interaction.response.autocomplete([])
             else:
                 await interaction.response.send_message(
-                    COMMAND_OUT_OF_DATE, ephemeral=True, allowed_mentions=NO_PINGS
+                    self.client.words_for(interaction)(COMMAND_OUT_OF_DATE),
+                    ephemeral=True,
+                    allowed_mentions=NO_PINGS,
                 )
             outcome = "told the user it is out of date"
         except discord.HTTPException as reply_error:
@@ -180,19 +184,31 @@ class FaqBot(commands.AutoShardedBot):
         self.heartbeat = Heartbeat(settings.health_file)
         # False once shutdown begins: new questions are turned away, answers in flight finish.
         self.accepting = True
+        # The bot's words in English and Japanese (bot/locales/ja.po).
+        self.catalog = Catalog.load()
+
+    def words_for(self, interaction: discord.Interaction) -> Words:
+        """The words for a reply to ``interaction``: in the language of the member's Discord."""
+        return self.catalog.words(locale_language(interaction.locale))
 
     async def setup_hook(self) -> None:
         await self.store.open()
         self.answering = Answering(
             self.knowledge, self.matching, self.store, self.cooldown, self.burst
         )
-        replies = InteractionReplies(self.answering, self.late)
+        replies = InteractionReplies(self.answering, self.late, self.catalog)
         await self.add_cog(Ask(self.answering, replies))
         await self.add_cog(Mentions(self, self.answering))
         await self.add_cog(Topics(self.answering, replies))
         auto_channels = AutoAnswerChannels()
         message_content = self.settings.message_content
-        admin = FaqAdmin(self.knowledge, self.store, auto_channels, message_content=message_content)
+        admin = FaqAdmin(
+            self.knowledge,
+            self.store,
+            self.catalog,
+            auto_channels,
+            message_content=message_content,
+        )
         await self.add_cog(admin)
         if message_content:  # without the intent, messages that don't mention it are empty
             no_role = self.settings.no_autoanswer_role
@@ -200,7 +216,7 @@ class FaqBot(commands.AutoShardedBot):
             await self.add_cog(auto)
         await self.add_cog(Components(self, self.answering, replies))
         # Japanese names and descriptions for the commands, for members whose Discord is.
-        await self.tree.set_translator(CatalogTranslator(Catalog.load()))
+        await self.tree.set_translator(CatalogTranslator(self.catalog))
         await self.sync_commands()
         self._background.append(
             asyncio.create_task(

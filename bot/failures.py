@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import discord
 
+from bot.i18n import ENGLISH, N_, Words
 from bot.safety import NO_PINGS
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ TOKEN_GONE = frozenset({10062, 10015})
 # InteractionResponded itself for its own double answers, so over HTTP this means the user
 # already has the answer.
 ALREADY_ACKNOWLEDGED = 40060
+SOMETHING_WENT_WRONG = N_(
+    "Sorry, something went wrong (ref `{ref}`). The maintainers can look it up."
+)
 
 
 def new_ref() -> str:
@@ -39,7 +43,9 @@ def _refusal(error: discord.HTTPException) -> str | None:
     return None
 
 
-async def report_failure(interaction: discord.Interaction, error: BaseException) -> None:
+async def report_failure(
+    interaction: discord.Interaction, error: BaseException, words: Words = ENGLISH
+) -> None:
     if isinstance(error, discord.HTTPException) and (refusal := _refusal(error)):
         # An apology through the same token would be refused the same way (a second failed
         # request and log line for one interaction), and a traceback would only repeat
@@ -60,7 +66,7 @@ async def report_failure(interaction: discord.Interaction, error: BaseException)
         exc_info=error,
         extra={"ref": ref, "interaction_id": interaction.id},
     )
-    text = f"Sorry, something went wrong (ref `{ref}`). The maintainers can look it up."
+    text = words(SOMETHING_WENT_WRONG, ref=ref)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
@@ -78,7 +84,7 @@ async def report_failure(interaction: discord.Interaction, error: BaseException)
 
 
 @contextlib.asynccontextmanager
-async def guarded(interaction: discord.Interaction) -> AsyncIterator[None]:
+async def guarded(interaction: discord.Interaction, words: Words = ENGLISH) -> AsyncIterator[None]:
     """Run a component or command body so that any exception becomes a ref-coded reply.
 
     discord.py logs and drops exceptions from event listeners (which answer components),
@@ -88,4 +94,4 @@ async def guarded(interaction: discord.Interaction) -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
-        await report_failure(interaction, error)
+        await report_failure(interaction, error, words)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from knowledge.language import Language
 from knowledge.model import Entry
 
 
@@ -18,6 +19,7 @@ class Way(enum.StrEnum):
     TOPICS = "topics"  # a question chosen in the /topics browser
     SHARE = "share"  # "Post here" under an answer only the member could see
     AUTO = "auto"  # a message in an auto-answer channel, not addressed to the bot
+    LANGUAGE = "language"  # "English" / "日本語" under an answer: the same answer, switched
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Asking:
     # A pick: the token of the "did you mean" it was made from (``Suggestions.token``), when
     # its button carries one.
     suggestion: str | None = None
+    # The language to answer in (knowledge.language.answer_language decides it).
+    language: Language = "en"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class Answer:
     # Given unasked, in an auto-answer channel, with the matcher's score for it.
     automatic: bool = False
     score: float = 0.0
+    # The language it is shown in; an entry not yet written in it is shown in English.
+    language: Language = "en"
 
 
 @dataclass(frozen=True)

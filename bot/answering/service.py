@@ -38,6 +38,7 @@ from bot.answering.outcomes import (
 from bot.knowledge_service import FaqSnapshot, KnowledgeService
 from bot.matching_queue import MatchingQueue
 from bot.rate_limits import BurstGuard, Cooldown
+from knowledge.language import Language
 from knowledge.matching import Decision, MatchResult
 from knowledge.model import Entry
 from knowledge.text import normalise
@@ -136,7 +137,7 @@ class Answering:
         result = await self.matching.match(snapshot.matcher, question)
         # Small talk is answered briefly, never logged, and costs no one a question.
         if result.small_talk is not None:
-            return SmallTalkReply(result.small_talk.reply or None)
+            return SmallTalkReply(result.small_talk.reply_in(asking.language) or None)
         if result.decision is Decision.SMALL_TALK:
             return SmallTalkReply(None)
         record = self._record_result(asking, result)
@@ -149,7 +150,7 @@ class Answering:
         if result.decision is Decision.SUGGEST:
             entries = tuple(c.entry for c in result.candidates[:MAX_SUGGESTIONS])
             return Suggestions(question, entries, record, self._suggested.remember(record))
-        return NotCovered(question, _topic_titles(snapshot), record)
+        return NotCovered(question, _topic_titles(snapshot, asking.language), record)
 
     async def auto_answer(self, asking: Asking) -> Answer | None:
         """A message in an auto-answer channel: an answer only when the matcher is sure
@@ -170,10 +171,14 @@ class Answering:
         if self._auto_repeats.earlier(asking.channel_id, entry.id) is not None:
             return None
         self._auto_repeats.claim(asking.channel_id, entry.id)
-        lookup = snapshot.knowledge_base.get
-        related = tuple(r for r in map(lookup, entry.related) if r is not None)
         return Answer(
-            entry, related[:MAX_RELATED], True, asking.user_id, automatic=True, score=result.score
+            entry,
+            _related(snapshot, entry),
+            True,
+            asking.user_id,
+            automatic=True,
+            score=result.score,
+            language=asking.language,
         )
 
     async def auto_answered(self, message_id: int, answer: Answer) -> bool:
@@ -188,7 +193,12 @@ class Answering:
         return await self.log.record_auto_answer_event(message_id=message_id, event=event)
 
     def none_of_these(
-        self, user_id: int, asker_id: int, token: str, message_id: int | None
+        self,
+        user_id: int,
+        asker_id: int,
+        token: str,
+        message_id: int | None,
+        language: Language = "en",
     ) -> NotCovered | Refused:
         """The asker says no suggestion fits: the question is logged as not covered (if the
         suggestion is still remembered) and they are offered the topics instead."""
@@ -205,7 +215,7 @@ class Answering:
                 suggested, decision=Decision.NONE.value, entry_id=None, score=0.0
             )
         question = suggested.question if suggested else ""
-        topics = _topic_titles(self.knowledge.current)
+        topics = _topic_titles(self.knowledge.current, language)
         return NotCovered(question, topics, record, declined_suggestion=record is not None)
 
     def _answer_entry(self, asking: Asking, snapshot: FaqSnapshot) -> Outcome:
@@ -214,6 +224,17 @@ class Answering:
         entry = snapshot.knowledge_base.get(asking.entry_id or "")
         if entry is None:
             return Refused(Reason.ENTRY_GONE)
+        if asking.way is Way.LANGUAGE:
+            # The answer the member is reading, in the other language: not a new question,
+            # so no cooldown, and only they see it (a public answer stays as it was posted).
+            return Answer(
+                entry,
+                _related(snapshot, entry),
+                public=False,
+                for_user_id=asking.for_user_id or asking.user_id,
+                shareable=not asking.in_dm,
+                language=asking.language,
+            )
         if asking.way is Way.PICK:
             # The pick goes on as the member's own question would have: public outside DMs.
             public = not asking.in_dm
@@ -256,11 +277,17 @@ class Answering:
             return Refused(Reason.TOO_FAST, retry_after=wait)
         if public:
             self.burst.claim(asking.channel_id, entry.id)
-        lookup = snapshot.knowledge_base.get
-        related = tuple(r for r in map(lookup, entry.related) if r is not None)
         for_user = asking.on_behalf_of or asking.user_id
         shareable = not public and not asking.in_dm
-        return Answer(entry, related[:MAX_RELATED], public, for_user, record, shareable)
+        return Answer(
+            entry,
+            _related(snapshot, entry),
+            public,
+            for_user,
+            record,
+            shareable,
+            language=asking.language,
+        )
 
     def posted(self, channel_id: int, answer: Answer, link: str) -> None:
         """Where a public answer was posted: "just answered" replies link to it."""
@@ -314,6 +341,12 @@ class Answering:
         return self._record(asking, result.decision.value, entry_id, result.score)
 
 
-def _topic_titles(snapshot: FaqSnapshot) -> tuple[str, ...]:
+def _topic_titles(snapshot: FaqSnapshot, language: Language) -> tuple[str, ...]:
     knowledge_base = snapshot.knowledge_base
-    return tuple(knowledge_base.title_of(t) for t in knowledge_base.topics)
+    return tuple(knowledge_base.title_of(t, language) for t in knowledge_base.topics)
+
+
+def _related(snapshot: FaqSnapshot, entry: Entry) -> tuple[Entry, ...]:
+    """The entry's related entries still in the FAQ, as many as the answer has rows for."""
+    lookup = snapshot.knowledge_base.get
+    return tuple(r for r in map(lookup, entry.related) if r is not None)[:MAX_RELATED]

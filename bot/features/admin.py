@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.features.auto_answer import AutoAnswerChannels
+from bot.i18n import N_, Catalog, Words, locale_language
 from bot.knowledge_service import KnowledgeService
 from bot.reporting import format_stats, format_unanswered
 from bot.safety import NO_PINGS
@@ -23,18 +24,27 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
 # Proposals shown at once: what fits in a message, most asked first.
 SUGGEST_LIMIT = 8
-NEEDS_MESSAGE_CONTENT = (
+NEEDS_MESSAGE_CONTENT = N_(
     "Auto-answer needs the Message Content intent: enable it for the bot in the Discord "
     "Developer Portal (Bot → Privileged Gateway Intents), set FAQBOT_MESSAGE_CONTENT=true "
     "and restart the bot."
 )
-AUTO_ON = (
+AUTO_ON = N_(
     "Auto-answer is on in {channel}: clear questions there get an answer, marked automatic, "
     "that the asker or a moderator can remove."
 )
-AUTO_OFF = "Auto-answer is off in {channel}."
-AUTO_NONE = "Auto-answer is not on in any channel of this server."
-AUTO_NOT_SAVED = "Auto-answer could not be turned on: the database did not take the change."
+AUTO_OFF = N_("Auto-answer is off in {channel}.")
+AUTO_NONE = N_("Auto-answer is not on in any channel of this server.")
+AUTO_NOT_SAVED = N_("Auto-answer could not be turned on: the database did not take the change.")
+AUTO_LIST = N_("Auto-answer is on in: {channels}")
+MANAGERS_ONLY = N_("Only members with the Manage Server permission can use this.")
+RELOADED = N_("FAQ reloaded: version `{version}`, {entries} entries.")
+RELOADED_WITH_WARNINGS = N_(
+    "FAQ reloaded: version `{version}`, {entries} entries, {warnings} warning(s)."
+)
+RELOAD_FAILED = N_("The edit has errors, so the FAQ still serves version `{version}`:")
+STATS_UNAVAILABLE = N_("Statistics are unavailable: {error}")
+LOG_UNAVAILABLE = N_("The question log is unavailable: {error}")
 
 
 @app_commands.guild_only()
@@ -48,16 +58,23 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
         self,
         knowledge: KnowledgeService,
         store: Store,
+        catalog: Catalog,
         auto_channels: AutoAnswerChannels | None = None,
         *,
         message_content: bool = False,
     ) -> None:
         self.knowledge = knowledge
         self.store = store
+        self.catalog = catalog
         self.auto_channels = auto_channels if auto_channels is not None else AutoAnswerChannels()
         # Whether the bot reads messages that do not mention it (FAQBOT_MESSAGE_CONTENT).
         self.message_content = message_content
         super().__init__()
+
+    def words(self, interaction: discord.Interaction) -> Words:
+        # The tools' own words follow the maintainer's Discord; reports stay in English,
+        # like the FAQ's YAML and the `faqbot report` they share their tables with.
+        return self.catalog.words(locale_language(interaction.locale))
 
     async def cog_load(self) -> None:
         try:
@@ -72,9 +89,10 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
     async def autoanswer_add(
         self, interaction: discord.Interaction, channel: discord.TextChannel
     ) -> None:
+        words = self.words(interaction)
         if not self.message_content:
             await interaction.response.send_message(
-                NEEDS_MESSAGE_CONTENT, ephemeral=True, allowed_mentions=NO_PINGS
+                words(NEEDS_MESSAGE_CONTENT), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -84,9 +102,9 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
         )
         if changed or channel.id in self.auto_channels.ids:
             self.auto_channels.ids.add(channel.id)
-            text = AUTO_ON.format(channel=channel.mention)
+            text = words(AUTO_ON, channel=channel.mention)
         else:
-            text = AUTO_NOT_SAVED
+            text = words(AUTO_NOT_SAVED)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @autoanswer.command(name="remove", description="Turn auto-answer off in a channel")
@@ -98,19 +116,20 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
         await self.store.set_auto_answer(channel_id=channel.id, guild_id=0, on=False)
         # Off in this process whatever the store says: answering unasked must be easy to stop.
         self.auto_channels.ids.discard(channel.id)
-        text = AUTO_OFF.format(channel=channel.mention)
+        text = self.words(interaction)(AUTO_OFF, channel=channel.mention)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @autoanswer.command(name="list", description="The channels auto-answer is on in")
     async def autoanswer_list(self, interaction: discord.Interaction) -> None:
+        words = self.words(interaction)
         guild = interaction.guild
         here = sorted(c for c in self.auto_channels.ids if guild and guild.get_channel(c))
         if not here:
-            text = AUTO_NONE
+            text = words(AUTO_NONE)
         else:
-            text = "Auto-answer is on in: " + ", ".join(f"<#{c}>" for c in here)
+            text = words(AUTO_LIST, channels=", ".join(f"<#{c}>" for c in here))
         if not self.message_content:
-            text += "\n" + NEEDS_MESSAGE_CONTENT
+            text += "\n" + words(NEEDS_MESSAGE_CONTENT)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -119,7 +138,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
         permissions = interaction.permissions
         if interaction.guild is None or not permissions.manage_guild:
             await interaction.response.send_message(
-                "Only members with the Manage Server permission can use this.",
+                self.words(interaction)(MANAGERS_ONLY),
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
@@ -130,16 +149,17 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.knowledge.reload()
+        words = self.words(interaction)
         if outcome.ok:
             entries = len(self.knowledge.current.knowledge_base.entries)
             warnings = len(outcome.problems)
-            text = f"FAQ reloaded: version `{outcome.version}`, {entries} entries"
-            text += f", {warnings} warning(s)." if warnings else "."
+            template = RELOADED_WITH_WARNINGS if warnings else RELOADED
+            text = words(template, version=outcome.version, entries=entries, warnings=warnings)
         else:
             problems = "\n".join(str(p) for p in outcome.problems if p.is_error)
             text = (
-                f"The edit has errors, so the FAQ still serves version `{outcome.version}`:\n"
-                f"```\n{_fit(problems, MESSAGE_LIMIT - 150)}\n```"
+                words(RELOAD_FAILED, version=outcome.version)
+                + f"\n```\n{_fit(problems, MESSAGE_LIMIT - 150)}\n```"
             )
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
@@ -153,7 +173,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
             stats = await self.store.stats(since=utcnow() - timedelta(days=days))
             text = _code_block(format_stats(stats))
         except StorageError as error:
-            text = f"Statistics are unavailable: {error}"
+            text = self.words(interaction)(STATS_UNAVAILABLE, error=error)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="unanswered", description="Questions the FAQ could not answer")
@@ -169,7 +189,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
             groups = await asyncio.to_thread(without_small_talk, groups, matcher)
             text = _code_block(format_unanswered(groups))
         except StorageError as error:
-            text = f"The question log is unavailable: {error}"
+            text = self.words(interaction)(LOG_UNAVAILABLE, error=error)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="suggest", description="What to add to the FAQ, from questions")
@@ -189,7 +209,7 @@ class FaqAdmin(commands.GroupCog, group_name="faq-admin", group_description="FAQ
             )
             text = format_suggestions(found, escape=discord.utils.escape_markdown)
         except StorageError as error:
-            text = f"The question log is unavailable: {error}"
+            text = self.words(interaction)(LOG_UNAVAILABLE, error=error)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 

@@ -9,15 +9,17 @@ from discord.ext import commands
 from bot.answering import Answering, Asking, Way
 from bot.features.rendering import help_text
 from bot.features.replies import InteractionReplies, bot_name
+from bot.i18n import N_, Words, locale_language
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
+from knowledge.language import answer_language
 from knowledge.text import normalise, printable
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
-NOT_TEXT = (
+NOT_TEXT = N_(
     "I didn't receive your question as text. Type it after `/ask`, for example "
     "`/ask what is the TSUBAME project?`"
 )
-TOO_LONG = f"Questions can be at most {MAX_QUESTION_LENGTH} characters; please shorten yours."
+TOO_LONG = N_("Questions can be at most {limit} characters; please shorten yours.")
 
 
 def is_blank(question: str) -> bool:
@@ -25,7 +27,7 @@ def is_blank(question: str) -> bool:
     return not normalise(question)
 
 
-def question_refusal(question: object, name: str | None) -> str | None:
+def question_refusal(question: object, name: str | None, words: Words) -> str | None:
     """Why a raw /ask ``question`` option cannot be answered, or None when it can.
 
     Discord's own clients always send 1–300 characters of text, but an interaction is only
@@ -34,11 +36,11 @@ def question_refusal(question: object, name: str | None) -> str | None:
     user and an error with a traceback in the log) or being logged as an unanswered question.
     """
     if not isinstance(question, str):
-        return NOT_TEXT
+        return words(NOT_TEXT)
     if len(question) > MAX_QUESTION_LENGTH:
-        return TOO_LONG
+        return words(TOO_LONG, limit=MAX_QUESTION_LENGTH)
     if is_blank(question):
-        return help_text(name)
+        return help_text(words, name)
     return None
 
 
@@ -54,7 +56,10 @@ class Ask(commands.Cog):
         already told the user why (see FaqTree.on_error).
         """
         name = bot_name(interaction.guild, interaction.client)
-        refusal = question_refusal(interaction.namespace.question, name)
+        question = interaction.namespace.question
+        typed = question if isinstance(question, str) else ""
+        language = answer_language(typed, locale_language(interaction.locale))
+        refusal = question_refusal(question, name, self.replies.words(language))
         if refusal is None:
             return True
         await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
@@ -67,6 +72,8 @@ class Ask(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_LENGTH],
     ) -> None:
+        # Japanese for a question in Japanese, or for a member whose Discord is in Japanese.
+        language = answer_language(question, locale_language(interaction.locale))
         asking = Asking(
             Way.SLASH,
             user_id=interaction.user.id,
@@ -76,6 +83,7 @@ class Ask(commands.Cog):
             # the matcher; the cleaned text is also what the log keeps.
             question=printable(question),
             in_dm=interaction.guild_id is None,
+            language=language,
         )
         answering = self.answering.answer(asking)
         if self.answering.busy:
@@ -86,7 +94,7 @@ class Ask(commands.Cog):
             )
         else:
             outcome = await answering
-        await self.replies.outcome(interaction, outcome)
+        await self.replies.outcome(interaction, outcome, language)
 
     @ask.autocomplete("question")
     async def ask_autocomplete(
@@ -98,4 +106,8 @@ class Ask(commands.Cog):
         entries = self.answering.snapshot.matcher.autocomplete(
             typed[:MAX_QUESTION_LENGTH], limit=AUTOCOMPLETE_LIMIT
         )
-        return [app_commands.Choice(name=e.question, value=e.question) for e in entries]
+        # A Japanese member, or Japanese typed, is offered the Japanese questions; choosing
+        # one sends it, and /ask answers the entry whose question it is, in Japanese.
+        language = answer_language(typed, locale_language(interaction.locale))
+        offered = [e.question_in(language) for e in entries]
+        return [app_commands.Choice(name=q, value=q) for q in offered]

@@ -18,10 +18,11 @@ import discord
 from discord.ext import commands
 
 from bot.answering import Answering, Asking, Way
-from bot.features.rendering import AUTO_ANSWER_HEADING, answer_embed
+from bot.features.rendering import AUTO_ANSWER_HEADING, NOT_WHAT_I_ASKED, answer_embed
 from bot.features.services import BotServices
 from bot.features.views import answer_view
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
+from knowledge.language import answer_language
 from knowledge.text import printable
 
 log = logging.getLogger(__name__)
@@ -81,20 +82,23 @@ class AutoAnswer(commands.Cog):
         return message.channel.id not in self._threads
 
     async def _answer(self, message: discord.Message) -> None:
+        question = printable(message.content, MAX_QUESTION_LENGTH)
+        words = self.bot.catalog.words(answer_language(question))
         asking = Asking(
             Way.AUTO,
             user_id=message.author.id,
             channel_id=message.channel.id,
             guild_id=message.guild.id if message.guild else None,
-            question=printable(message.content, MAX_QUESTION_LENGTH),
+            question=question,
+            language=words.language,
         )
         answer = await self.answering.auto_answer(asking)
         if answer is None:
             return
         reply = await message.reply(
-            AUTO_ANSWER_HEADING,
-            embed=answer_embed(answer.entry),
-            view=answer_view(answer),
+            words(AUTO_ANSWER_HEADING, button=words(NOT_WHAT_I_ASKED)),
+            embed=answer_embed(answer.entry, words),
+            view=answer_view(answer, words),
             allowed_mentions=NO_PINGS,
             mention_author=False,
         )

@@ -34,10 +34,12 @@ from bot.features.custom_ids import (
     Pick,
     Related,
     Share,
+    ShowIn,
     Sources,
     TopicChoice,
     Vote,
     WhatWasWrong,
+    marked_japanese,
     parse_custom_id,
 )
 from bot.features.rendering import (
@@ -49,22 +51,36 @@ from bot.features.rendering import (
 )
 from bot.features.replies import InteractionReplies
 from bot.features.services import BotServices
-from bot.features.views import EntrySelect, TopicSelect, sent_view, topic_options, why_view
+from bot.features.views import (
+    COMPLAINTS,
+    EntrySelect,
+    TopicSelect,
+    sent_view,
+    topic_options,
+    why_view,
+)
+from bot.i18n import N_, Words, locale_language
 
-STALE = "This {what} no longer works; ask again with `/ask`."
-VOTE_GONE = "That answer is no longer in the FAQ, so your vote was not recorded."
-TOPIC_GONE = "That topic is no longer in the FAQ; run `/topics` again."
-NOT_YOURS_TO_DELETE = "Only the person who asked, or a moderator, can delete this answer."
-HELPFUL = "Thanks, glad it helped! Your feedback is recorded (voting again replaces it)."
-NOT_HELPFUL = (
+STALE_BUTTON = N_("This button no longer works; ask again with `/ask`.")
+STALE_MENU = N_("This menu no longer works; ask again with `/ask`.")
+VOTE_GONE = N_("That answer is no longer in the FAQ, so your vote was not recorded.")
+TOPIC_GONE = N_("That topic is no longer in the FAQ; run `/topics` again.")
+NOT_YOURS_TO_DELETE = N_("Only the person who asked, or a moderator, can delete this answer.")
+HELPFUL = N_("Thanks, glad it helped! Your feedback is recorded (voting again replaces it).")
+NOT_HELPFUL = N_(
     "Sorry it didn't help; your feedback is recorded (voting again replaces it). "
     "What was wrong with the answer?"
 )
-NOT_SAVED = "Thanks! Your feedback couldn't be saved just now."
-TOO_MANY_VOTES = "You're voting quickly! Your vote was not recorded; try again soon."
-WHAT_WAS_WRONG = "Thanks for telling us: *{complaint}*. The maintainers review feedback like this."
-WHAT_WAS_WRONG_NOT_SAVED = "Thanks for telling us: *{complaint}*. It couldn't be saved just now."
-NO_ANSWER_PICKED = "None of these was the answer."
+NOT_SAVED = N_("Thanks! Your feedback couldn't be saved just now.")
+TOO_MANY_VOTES = N_("You're voting quickly! Your vote was not recorded; try again soon.")
+WHAT_WAS_WRONG = N_(
+    "Thanks for telling us: *{complaint}*. The maintainers review feedback like this."
+)
+WHAT_WAS_WRONG_NOT_SAVED = N_(
+    "Thanks for telling us: *{complaint}*. It couldn't be saved just now."
+)
+NO_ANSWER_PICKED = N_("None of these was the answer.")
+QUESTIONS_ON = N_("Questions on **{topic}**:")
 # Components that change or remove the message they are on: each must be on it, or a
 # modified client could aim one at another member's message.
 IN_PLACE = (Pick, NoneOfThese, Delete, Miss, WhatWasWrong, TopicChoice, EntryChoice)
@@ -123,42 +139,73 @@ class Components(commands.Cog):
         self.bot.in_flight.track_current_task()
         if not await self.bot.late.admit(interaction):
             return
-        async with guarded(interaction):
-            await self.answer(interaction)
-
-    async def answer(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
+        # The language of the message the component is on, else of the member's Discord.
+        marked = marked_japanese(data.get("custom_id"))
+        words = self.replies.words("ja" if marked else locale_language(interaction.locale))
+        async with guarded(interaction, words):
+            await self.answer(interaction, data, words)
+
+    async def answer(
+        self, interaction: discord.Interaction, data: dict[str, Any], words: Words
+    ) -> None:
         component_type = data.get("component_type")
-        action = parse_custom_id(data.get("custom_id"), component_type)
-        if isinstance(action, IN_PLACE) and not carries(interaction, data.get("custom_id")):
+        custom_id = data.get("custom_id")
+        action = parse_custom_id(custom_id, component_type)
+        if isinstance(action, IN_PLACE) and not carries(interaction, custom_id):
             action = None
         if isinstance(action, Related):
-            await self.ask(interaction, Way.RELATED, action.entry_id, action.asker_id)
+            await self.ask(interaction, Way.RELATED, action.entry_id, action.asker_id, words)
         elif isinstance(action, Pick):
             await self.ask(
-                interaction, Way.PICK, action.entry_id, action.asker_id, suggestion=action.token
+                interaction,
+                Way.PICK,
+                action.entry_id,
+                action.asker_id,
+                words,
+                suggestion=action.token,
             )
         elif isinstance(action, Vote):
-            await self.vote(interaction, action)
+            await self.vote(interaction, action, words)
         elif isinstance(action, Sources):
-            await self.list_sources(interaction, action.entry_id)
+            await self.list_sources(interaction, action.entry_id, words)
         elif isinstance(action, Share):
-            await self.ask(interaction, Way.SHARE, action.entry_id, interaction.user.id)
+            await self.ask(interaction, Way.SHARE, action.entry_id, interaction.user.id, words)
+        elif isinstance(action, ShowIn):
+            await self.show_in(interaction, action)
         elif isinstance(action, Delete):
-            await self.delete(interaction, action.asker_id)
+            await self.delete(interaction, action.asker_id, words)
         elif isinstance(action, Miss):
-            await self.delete(interaction, action.asker_id, missed=True)
+            await self.delete(interaction, action.asker_id, words, missed=True)
         elif isinstance(action, NoneOfThese):
-            await self.none_of_these(interaction, action)
+            await self.none_of_these(interaction, action, words)
         elif isinstance(action, WhatWasWrong) and (complaint := complaint_in(data)) is not None:
-            await self.what_was_wrong(interaction, action.entry_id, complaint)
+            await self.what_was_wrong(interaction, action.entry_id, complaint, words)
         elif isinstance(action, TopicChoice) and (topic := chosen(data)) is not None:
-            await self.show_topic(interaction, topic)
+            await self.show_topic(interaction, topic, words)
         elif isinstance(action, EntryChoice) and (entry_id := chosen(data)) is not None:
-            await self.ask(interaction, Way.TOPICS, entry_id, interaction.user.id)
+            await self.ask(interaction, Way.TOPICS, entry_id, interaction.user.id, words)
         else:
-            what = "menu" if component_type == STRING_SELECT else "button"
-            await self.replies.say(interaction, STALE.format(what=what))
+            stale = STALE_MENU if component_type == STRING_SELECT else STALE_BUTTON
+            await self.replies.say(interaction, words(stale))
+
+    async def show_in(self, interaction: discord.Interaction, action: ShowIn) -> None:
+        """The answer in the other language: in place when only the member sees it, else
+        privately for them (a public answer stays as posted, for everyone else)."""
+        asking = Asking(
+            Way.LANGUAGE,
+            user_id=interaction.user.id,
+            channel_id=interaction.channel_id or 0,
+            guild_id=interaction.guild_id,
+            entry_id=action.entry_id,
+            in_dm=interaction.guild_id is None,
+            language=action.language,
+        )
+        outcome = await self.answering.answer(asking)
+        if isinstance(outcome, Answer) and from_private_message(interaction):
+            await self.replies.update_to_answer(interaction, outcome)
+        else:
+            await self.replies.outcome(interaction, outcome, action.language)
 
     async def ask(
         self,
@@ -166,6 +213,7 @@ class Components(commands.Cog):
         way: Way,
         entry_id: str,
         for_user_id: int | None,
+        words: Words,
         *,
         suggestion: str | None = None,
     ) -> None:
@@ -180,6 +228,7 @@ class Components(commands.Cog):
             for_user_id=for_user_id,
             message_id=interaction.message.id if interaction.message else None,
             suggestion=suggestion,
+            language=words.language,
         )
         outcome = await self.answering.answer(asking)
         if way is Way.PICK and isinstance(outcome, Answer):
@@ -189,9 +238,9 @@ class Components(commands.Cog):
             # The browser's one message becomes the answer; /topics opens a new browser.
             await self.replies.update_to_answer(interaction, outcome)
         else:
-            await self.replies.outcome(interaction, outcome)
+            await self.replies.outcome(interaction, outcome, words.language)
 
-    async def vote(self, interaction: discord.Interaction, vote: Vote) -> None:
+    async def vote(self, interaction: discord.Interaction, vote: Vote, words: Words) -> None:
         # The reply says whether the vote was stored, so the write comes first; a slow
         # store must not make the reply miss Discord's 3-second window.
         voting = self.answering.vote(interaction.user.id, vote.entry_id, helpful=vote.helpful)
@@ -202,7 +251,10 @@ class Components(commands.Cog):
             )
         if result is VoteResult.RECORDED and not vote.helpful:
             await self.replies.respond(
-                interaction, NOT_HELPFUL, view=why_view(vote.entry_id), ephemeral=True
+                interaction,
+                words(NOT_HELPFUL),
+                view=why_view(vote.entry_id, words),
+                ephemeral=True,
             )
             return
         replies = {
@@ -211,57 +263,76 @@ class Components(commands.Cog):
             VoteResult.ENTRY_GONE: VOTE_GONE,
             VoteResult.TOO_FAST: TOO_MANY_VOTES,
         }
-        await self.replies.say(interaction, replies[result])
+        await self.replies.say(interaction, words(replies[result]))
 
     async def what_was_wrong(
-        self, interaction: discord.Interaction, entry_id: str, complaint: Complaint
+        self, interaction: discord.Interaction, entry_id: str, complaint: Complaint, words: Words
     ) -> None:
         stored = await self.answering.complaint(interaction.user.id, entry_id, complaint)
         text = WHAT_WAS_WRONG if stored else WHAT_WAS_WRONG_NOT_SAVED
-        await self.replies.update(interaction, text.format(complaint=complaint.value), view=None)
+        said = words(text, complaint=words(COMPLAINTS[complaint]))
+        await self.replies.update(interaction, said, view=None)
 
-    async def none_of_these(self, interaction: discord.Interaction, action: NoneOfThese) -> None:
+    async def none_of_these(
+        self, interaction: discord.Interaction, action: NoneOfThese, words: Words
+    ) -> None:
         message = interaction.message
         outcome = self.answering.none_of_these(
-            interaction.user.id, action.asker_id, action.token, message.id if message else None
+            interaction.user.id,
+            action.asker_id,
+            action.token,
+            message.id if message else None,
+            words.language,
         )
         if isinstance(outcome, Refused):
-            await self.replies.say(interaction, refusal_text(outcome))
+            await self.replies.say(interaction, refusal_text(words, outcome))
             return
-        text = not_covered_text(outcome.topics, noted=False)
-        browser = sent_view(TopicSelect(topic_options(self.answering.snapshot.knowledge_base)))
+        text = not_covered_text(words, outcome.topics, noted=False)
+        topics = topic_options(self.answering.snapshot.knowledge_base, words.language)
+        browser = sent_view(TopicSelect(topics, words), language=words.language)
         if message is not None and message.flags.ephemeral:
             await self.replies.update(interaction, text, view=browser)
         else:
             # A public "did you mean" (under a mention) loses its buttons; the topics are
             # offered to the asker privately, as a browser is theirs alone.
-            await self.replies.update(interaction, NO_ANSWER_PICKED, view=None)
+            await self.replies.update(interaction, words(NO_ANSWER_PICKED), view=None)
             await self.replies.respond(interaction, text, view=browser, ephemeral=True)
         await self.answering.record(outcome)
 
-    async def show_topic(self, interaction: discord.Interaction, topic: str) -> None:
+    async def show_topic(self, interaction: discord.Interaction, topic: str, words: Words) -> None:
         knowledge_base = self.answering.snapshot.knowledge_base
         entries = knowledge_base.entries_in(topic)
         if not entries:
-            await self.replies.say(interaction, TOPIC_GONE)
+            await self.replies.say(interaction, words(TOPIC_GONE))
             return
         # The browser is one message: choosing a topic shows its questions in place.
+        topics = topic_options(knowledge_base, words.language)
         view = sent_view(
-            TopicSelect(topic_options(knowledge_base), chosen=topic), EntrySelect(entries)
+            TopicSelect(topics, words, chosen=topic),
+            EntrySelect(entries, words),
+            language=words.language,
         )
         # ``topic`` is one of the FAQ's own topic names here, never text from the user.
-        title = discord.utils.escape_markdown(knowledge_base.title_of(topic))
-        await self.replies.update(interaction, f"Questions on **{title}**:", view=view)
+        title = discord.utils.escape_markdown(knowledge_base.title_of(topic, words.language))
+        await self.replies.update(interaction, words(QUESTIONS_ON, topic=title), view=view)
 
-    async def list_sources(self, interaction: discord.Interaction, entry_id: str) -> None:
+    async def list_sources(
+        self, interaction: discord.Interaction, entry_id: str, words: Words
+    ) -> None:
         entry = self.answering.snapshot.knowledge_base.get(entry_id)
         if entry is None:
-            await self.replies.say(interaction, ENTRY_GONE)
+            await self.replies.say(interaction, words(ENTRY_GONE))
             return
-        await self.replies.respond(interaction, embed=all_sources_embed(entry), ephemeral=True)
+        embed = all_sources_embed(entry, words)
+        await self.replies.respond(interaction, embed=embed, ephemeral=True)
 
     async def delete(
-        self, interaction: discord.Interaction, asker_id: int, *, missed: bool = False
+        self,
+        interaction: discord.Interaction,
+        asker_id: int,
+        words: Words,
+        *,
+        missed: bool = False,
     ) -> None:
         """🗑 under a public answer, or "Not what I asked" under an auto-answer (``missed``):
         the member it answered, or anyone who may manage the channel's messages, removes it.
@@ -269,7 +340,7 @@ class Components(commands.Cog):
         message = interaction.message
         allowed = interaction.user.id == asker_id or interaction.permissions.manage_messages
         if not allowed or message is None or message.flags.ephemeral:
-            await self.replies.say(interaction, NOT_YOURS_TO_DELETE)
+            await self.replies.say(interaction, words(NOT_YOURS_TO_DELETE))
             return
         await interaction.response.defer()  # acknowledges the click without a message
         self.bot.late.acknowledged(interaction)
@@ -278,4 +349,4 @@ class Components(commands.Cog):
         if (auto := auto_answer_id(interaction)) is not None:
             await self.answering.auto_answer_event(auto, "missed" if missed else "deleted")
             if missed:
-                await self.replies.respond(interaction, MISS_NOTED, ephemeral=True)
+                await self.replies.respond(interaction, words(MISS_NOTED), ephemeral=True)

@@ -3,6 +3,10 @@
 The custom id says what to do ("faq:related:<asker>:tsubame-status"), so nothing about the
 message needs to be remembered in memory and buttons keep working after a restart. Anything
 that is not exactly one of these forms is none of the bot's (``parse_custom_id`` -> None).
+
+A component on a message in Japanese carries ``faq:ja:`` for ``faq:`` (``in_language``), so
+the reply to it is in Japanese too; one without the mark is answered in the language of the
+member's Discord.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from dataclasses import dataclass
 
 import discord
 
+from knowledge.language import Language
+
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 # ASCII only: Python's \d and [a-z] with re.IGNORECASE would let other scripts' digits and
 # letters through ("faq:pick:١٢٣:…"); a snowflake is at most 20 digits (2^64).
@@ -20,6 +26,8 @@ SNOWFLAKE = r"[1-9][0-9]{0,19}"
 TOKEN = "[0-9a-f]{8}"
 # Discord's limit for a custom id; a longer one cannot be the bot's, and is not parsed.
 MAX_CUSTOM_ID_CHARS = 100
+PREFIX = "faq:"
+JAPANESE_PREFIX = "faq:ja:"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,14 @@ class WhatWasWrong:
 
 
 @dataclass(frozen=True)
+class ShowIn:
+    """ "English" / "日本語" under an answer: show it in ``language``."""
+
+    entry_id: str
+    language: Language
+
+
+@dataclass(frozen=True)
 class TopicChoice:
     pass
 
@@ -99,6 +115,7 @@ Action = (
     | Miss
     | NoneOfThese
     | WhatWasWrong
+    | ShowIn
     | TopicChoice
     | EntryChoice
 )
@@ -110,7 +127,7 @@ _BUTTON_ID = re.compile(
     rf"|vote:(?P<vote>{ID}):(?P<helpful>[01])"
     rf"|pick:(?P<asker>{SNOWFLAKE}):(?P<pick>{ID})(?::(?P<pick_token>{TOKEN}))?"
     rf"|sources:(?P<sources>{ID})|share:(?P<share>{ID})|delete:(?P<deleter>{SNOWFLAKE})"
-    rf"|miss:(?P<misser>{SNOWFLAKE})"
+    rf"|miss:(?P<misser>{SNOWFLAKE})|in:(?P<show_in>en|ja):(?P<show_entry>{ID})"
     rf"|none:(?P<none_asker>{SNOWFLAKE}):(?P<token>{TOKEN}))",
     re.ASCII,
 )
@@ -159,10 +176,30 @@ def why_id(entry_id: str) -> str:
     return f"faq:why:{entry_id}"
 
 
+def show_in_id(entry_id: str, language: Language) -> str:
+    return f"faq:in:{language}:{entry_id}"
+
+
+def in_language(custom_id: str, language: Language) -> str:
+    """``custom_id`` for a component on a message in ``language``: marked when Japanese
+    (an id with no room left for the mark stays as it is)."""
+    if language != "ja":
+        return custom_id
+    marked = JAPANESE_PREFIX + custom_id.removeprefix(PREFIX)
+    return marked if len(marked) <= MAX_CUSTOM_ID_CHARS else custom_id
+
+
+def marked_japanese(custom_id: object) -> bool:
+    """True when the component was on a message in Japanese."""
+    return isinstance(custom_id, str) and custom_id.startswith(JAPANESE_PREFIX)
+
+
 def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
     """What a component interaction asks for, or None when it is none of the bot's."""
     if not isinstance(custom_id, str) or len(custom_id) > MAX_CUSTOM_ID_CHARS:
         return None
+    if marked_japanese(custom_id):
+        custom_id = PREFIX + custom_id.removeprefix(JAPANESE_PREFIX)
     if component_type == STRING_SELECT:
         if (why := _WHY_ID.fullmatch(custom_id)) is not None:
             return WhatWasWrong(why["entry"])
@@ -181,6 +218,8 @@ def parse_custom_id(custom_id: object, component_type: object) -> Action | None:
         return Delete(int(found["deleter"]))
     if found["misser"]:
         return Miss(int(found["misser"]))
+    if found["show_in"]:
+        return ShowIn(found["show_entry"], "ja" if found["show_in"] == "ja" else "en")
     if found["none_asker"]:
         return NoneOfThese(int(found["none_asker"]), found["token"])
     return Pick(int(found["asker"]), found["pick"], found["pick_token"])

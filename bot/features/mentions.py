@@ -37,12 +37,16 @@ from bot.features.rendering import (
 from bot.features.replies import ACK_BUDGET_SECONDS
 from bot.features.services import BotServices
 from bot.features.views import answer_view, suggestion_view
+from bot.i18n import N_, Words
 from bot.safety import MAX_QUESTION_LENGTH, NO_PINGS
+from knowledge.language import answer_language
 from knowledge.text import normalise, printable
 
 log = logging.getLogger(__name__)
 # A cooldown note in a channel is for the asker alone; it goes away again after this long.
 NOTE_SECONDS = 10.0
+SOMETHING_WENT_WRONG = N_("Sorry, something went wrong (ref `{ref}`).")
+ANSWERING_FOR = N_("Answering {name}'s question:")
 
 
 class Mentions(commands.Cog):
@@ -67,68 +71,76 @@ class Mentions(commands.Cog):
             log.exception(
                 "mention handler failed (ref %s)", ref, extra={"ref": ref, "message_id": message.id}
             )
-            await _reply(message, f"Sorry, something went wrong (ref `{ref}`).")
+            # A message has no locale: the reply is in the language it was written in.
+            words = self.bot.catalog.words(answer_language(message.content))
+            await _reply(message, words(SOMETHING_WENT_WRONG, ref=ref))
 
     async def _answer(self, message: discord.Message, me: discord.ClientUser) -> None:
         question = question_in(message, me)
         replied_to = replied_question(message, me) if is_blank(question) else None
         asker = replied_to.author if replied_to is not None else message.author
+        asked = question_in(replied_to, me) if replied_to is not None else question
+        # A message carries no locale: it is answered in the language it is written in.
+        words = self.bot.catalog.words(answer_language(asked))
         asking = Asking(
             Way.MENTION,
             user_id=message.author.id,
             channel_id=message.channel.id,
             guild_id=message.guild.id if message.guild else None,
-            question=question_in(replied_to, me) if replied_to is not None else question,
+            question=asked,
             in_dm=message.guild is None,
             on_behalf_of=asker.id if replied_to is not None else None,
+            language=words.language,
         )
         outcome = await self.answering.answer(asking)
         if replied_to is not None and isinstance(outcome, Answer | Suggestions):
             # Answered under the question it answers, saying whose question that is.
-            name = shown_name(asker.display_name)
-            await self._send(replied_to, outcome, asker.id, f"Answering {name}'s question:")
+            heading = words(ANSWERING_FOR, name=shown_name(asker.display_name))
+            await self._send(replied_to, outcome, asker.id, words, heading)
             return
-        await self._send(message, outcome, message.author.id)
+        await self._send(message, outcome, message.author.id, words)
 
     async def _send(
         self,
         message: discord.Message,
         outcome: Outcome,
         asker_id: int,
+        words: Words,
         heading: str | None = None,
     ) -> None:
         if isinstance(outcome, Answer):
             reply = await message.reply(
                 heading,
-                embed=answer_embed(outcome.entry),
-                view=answer_view(outcome),
+                embed=answer_embed(outcome.entry, words),
+                view=answer_view(outcome, words),
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )
             self.answering.posted(message.channel.id, outcome, reply.jump_url)
         elif isinstance(outcome, Suggestions):
-            text = suggestion_text() if heading is None else f"{heading}\n{suggestion_text()}"
+            asked = suggestion_text(words)
+            text = asked if heading is None else f"{heading}\n{asked}"
             await message.reply(
                 text,
-                view=suggestion_view(asker_id, outcome.entries, outcome.token),
+                view=suggestion_view(asker_id, outcome.entries, outcome.token, words),
                 allowed_mentions=NO_PINGS,
                 mention_author=False,
             )
         elif isinstance(outcome, NotCovered):
-            await self._decline(message, outcome)
+            await self._decline(message, outcome, words)
             return
         elif isinstance(outcome, SmallTalkReply):
             name = message.guild.me.display_name if message.guild else None
-            await _reply(message, outcome.reply or help_text(name or self._own_name()))
+            await _reply(message, outcome.reply or help_text(words, name or self._own_name()))
         elif isinstance(outcome, Refused) and outcome.reason is not Reason.JUST_ANSWERED:
             # (A repeat is left unanswered in the channel: the answer just above serves all.)
-            await _reply(message, refusal_text(outcome), delete_after=NOTE_SECONDS)
+            await _reply(message, refusal_text(words, outcome), delete_after=NOTE_SECONDS)
         await self.answering.record(outcome)
 
     def _own_name(self) -> str | None:
         return self.bot.user.display_name if self.bot.user else None
 
-    async def _decline(self, message: discord.Message, outcome: NotCovered) -> None:
+    async def _decline(self, message: discord.Message, outcome: NotCovered, words: Words) -> None:
         """Log the uncovered question, then say so only if it was logged in good time.
 
         A message reply has no deadline, but a slow store should not hold it up either: after
@@ -138,7 +150,7 @@ class Mentions(commands.Cog):
         logged = asyncio.ensure_future(self.answering.record(outcome))
         done, _ = await asyncio.wait({logged}, timeout=ACK_BUDGET_SECONDS)
         noted = bool(done) and logged.result()
-        await _reply(message, not_covered_text(outcome.topics, noted=noted))
+        await _reply(message, not_covered_text(words, outcome.topics, noted=noted))
         await asyncio.shield(logged)
 
 

@@ -33,7 +33,9 @@ from bot.features.rendering import (
     suggestion_text,
 )
 from bot.features.views import answer_view, suggestion_view
+from bot.i18n import Catalog, Words
 from bot.safety import NO_PINGS
+from knowledge.language import Language
 
 # Discord drops an interaction that is not acknowledged within 3 seconds of being sent. Work
 # whose outcome the reply reports (a storage write) gets this long; if it is still running
@@ -57,9 +59,13 @@ def bot_name(guild: discord.Guild | None, client: discord.Client) -> str | None:
 
 
 class InteractionReplies:
-    def __init__(self, answering: Answering, late: LateInteractions) -> None:
+    def __init__(self, answering: Answering, late: LateInteractions, catalog: Catalog) -> None:
         self.answering = answering
         self.late = late
+        self.catalog = catalog
+
+    def words(self, language: Language) -> Words:
+        return self.catalog.words(language)
 
     async def respond(
         self,
@@ -116,27 +122,31 @@ class InteractionReplies:
             self.late.acknowledged(interaction)
         return await asyncio.shield(task)
 
-    async def outcome(self, interaction: discord.Interaction, outcome: Outcome) -> None:
-        """Render ``outcome`` and send it as the response to ``interaction``."""
+    async def outcome(
+        self, interaction: discord.Interaction, outcome: Outcome, language: Language
+    ) -> None:
+        """Render ``outcome`` in ``language`` and send it as the response to ``interaction``."""
+        words = self.words(language)
         if isinstance(outcome, Answer):
             await self.answer(interaction, outcome)
         elif isinstance(outcome, Suggestions):
-            view = suggestion_view(interaction.user.id, outcome.entries, outcome.token)
-            await self.respond(interaction, suggestion_text(), view=view, ephemeral=True)
+            view = suggestion_view(interaction.user.id, outcome.entries, outcome.token, words)
+            await self.respond(interaction, suggestion_text(words), view=view, ephemeral=True)
         elif isinstance(outcome, NotCovered):
             # The reply says whether the question was noted, so it is logged first; a slow
             # store defers the reply rather than making it late.
             noted = await self.before_replying(
                 interaction, self.answering.record(outcome), ephemeral=True
             )
-            text = not_covered_text(outcome.topics, noted=noted)
+            text = not_covered_text(words, outcome.topics, noted=noted)
             await self.respond(interaction, text, ephemeral=True)
             return
         elif isinstance(outcome, SmallTalkReply):
-            text = outcome.reply or help_text(bot_name(interaction.guild, interaction.client))
+            name = bot_name(interaction.guild, interaction.client)
+            text = outcome.reply or help_text(words, name)
             await self.respond(interaction, text, ephemeral=True)
         elif isinstance(outcome, Refused):
-            await self.respond(interaction, refusal_text(outcome), ephemeral=True)
+            await self.respond(interaction, refusal_text(words, outcome), ephemeral=True)
         # An answer or a "did you mean" promises nothing about the log: reply first, then log.
         await self.answering.record(outcome)
 
@@ -144,10 +154,11 @@ class InteractionReplies:
         # In a DM only the member sees the answer anyway; an ephemeral one would vanish from
         # their history when their client reloads.
         in_dm = interaction.guild_id is None
+        words = self.words(answer.language)
         message_id = await self.respond(
             interaction,
-            embed=answer_embed(answer.entry),
-            view=answer_view(answer),
+            embed=answer_embed(answer.entry, words),
+            view=answer_view(answer, words),
             ephemeral=not answer.public and not in_dm,
         )
         if message_id is not None and interaction.channel_id is not None:
@@ -170,8 +181,9 @@ class InteractionReplies:
             link = jump_url(interaction.guild_id, interaction.channel_id, message.id)
             self.answering.posted(interaction.channel_id, answer, link)
             return
-        question = discord.utils.escape_markdown(answer.entry.question)
-        await self.update(interaction, PICKED.format(question=question), view=None)
+        words = self.words(answer.language)
+        question = discord.utils.escape_markdown(answer.entry.question_in(answer.language))
+        await self.update(interaction, words(PICKED, question=question), view=None)
         await self.answer(interaction, answer)  # a follow-up now
 
     async def update(
@@ -187,9 +199,11 @@ class InteractionReplies:
 
     async def update_to_answer(self, interaction: discord.Interaction, answer: Answer) -> None:
         """Edit the message the component is on into ``answer``."""
-        view = answer_view(answer)
+        words = self.words(answer.language)
+        view = answer_view(answer, words)
         view.stop()
+        embed = answer_embed(answer.entry, words)
         await interaction.response.edit_message(
-            content=None, embed=answer_embed(answer.entry), view=view, allowed_mentions=NO_PINGS
+            content=None, embed=embed, view=view, allowed_mentions=NO_PINGS
         )
         self.late.acknowledged(interaction)

@@ -12,12 +12,15 @@ from typing import Protocol
 import discord
 
 from bot.deadlines import LateInteractions
+from bot.i18n import Catalog
 from bot.in_flight import InFlight
 
 
 class BotServices(Protocol):
     late: LateInteractions
     in_flight: InFlight
+    # The bot's words in each language (bot/locales/ja.po).
+    catalog: Catalog
     # False once shutdown begins: new questions are turned away.
     accepting: bool
 

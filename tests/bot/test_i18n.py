@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import string
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.client import FaqBot
-from bot.i18n import CATALOG_FILE, Catalog, CatalogError
+from bot.i18n import CATALOG_FILE, Catalog, CatalogError, Words
 from testkit.discord_double import DiscordDouble
 
 GLOBAL_COMMANDS = "/applications/{application_id}/commands"
@@ -63,6 +65,51 @@ async def test_the_catalog_names_only_commands_and_options_that_exist(
     }
     named = {key for key in Catalog.load().japanese if key[0] is not None}
     assert named <= used, named - used
+    # Plain text: a command's description or a string the bot shows.
+    plain = {key[1] for key in Catalog.load().japanese if key[0] is None}
+    descriptions = {english for context, english in used if context is None}
+    assert plain <= descriptions | set(marked_strings()), plain - descriptions
+
+
+BOT_PACKAGE = Path(__file__).parents[2] / "bot"
+
+
+def marked_strings() -> dict[str, str]:
+    """Every string marked N_("...") in the bot's code -> where (file:line)."""
+    found = {}
+    for path in sorted(BOT_PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_":
+                argument = node.args[0]
+                assert isinstance(argument, ast.Constant), f"{path}:{node.lineno}: not a literal"
+                found[argument.value] = f"{path.name}:{node.lineno}"
+    return found
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_string_the_bot_shows_has_japanese_with_the_same_fields() -> None:
+    marked = marked_strings()
+    assert len(marked) >= 60  # the scan finds the bot's replies, buttons and menus
+    japanese = Catalog.load().japanese
+    missing = [
+        f"{where}: {english!r}"
+        for english, where in marked.items()
+        if (None, english) not in japanese
+    ]
+    assert missing == []
+    for english in marked:
+        assert fields(japanese[(None, english)]) == fields(english), english
+
+
+def test_words_are_english_or_japanese_and_fill_their_fields() -> None:
+    catalog = Catalog({(None, "Hello {name}"): "こんにちは、{name}さん"})
+    assert catalog.words("ja")("Hello {name}", name="Aiko") == "こんにちは、Aikoさん"
+    assert catalog.words("en")("Hello {name}", name="Aiko") == "Hello Aiko"
+    # Not yet translated: English stands in.
+    assert Words("ja", catalog.japanese)("Bye") == "Bye"
 
 
 def test_untranslated_and_fuzzy_entries_are_not_used(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from support.answers import answered_entry, custom_ids, pick_button
 from bot.answering import service as answering_service
 from bot.client import FaqBot
 from bot.features.rendering import help_text
+from bot.i18n import ENGLISH
 from bot.storage import EntryFeedback, utcnow
 from testkit.discord_double import DiscordDouble
 from testkit.discord_double import payloads as p
@@ -19,13 +20,13 @@ from testkit.discord_double.ids import FAQ_CHANNEL_ID
 from testkit.discord_double.payloads import Payload
 
 # The help text names the bot as members see it: the double's bot user is "FAQ Bot".
-SHOWN_HELP = help_text("FAQ Bot")
+SHOWN_HELP = help_text(ENGLISH, "FAQ Bot")
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 EPHEMERAL = 1 << 6
 SUGGEST_QUESTION = "training"  # the shipped FAQ has several entries on training centres
-SUGGESTED_IDS = ["ajccbc-courses", "nict-nctc", "icscoe-core-programme"]
+SUGGESTED_IDS = ["nict-nctc", "ajccbc-courses", "icscoe-core-programme"]
 UNKNOWN_QUESTION = "how do I bake sourdough bread"
 TSUBAME_ENTRIES = ("tsubame-project", "tsubame-sensors", "tsubame-status")
 PINGS = "@everyone <@&123> <@456>"
@@ -98,6 +99,7 @@ async def test_related_questions_have_a_row_each_and_feedback_a_row_of_its_own(
     assert rows[-1] == [
         f"faq:vote:{entry.id}:1",
         f"faq:vote:{entry.id}:0",
+        f"faq:in:ja:{entry.id}",  # the answer in Japanese
         f"faq:delete:{asker}",
     ]
     labels = [c["label"] for row in data["components"][:-1] for c in row["components"]]
@@ -289,7 +291,7 @@ async def test_the_help_text_names_the_bot_by_its_nickname_in_the_server(
         await discord_double.user_message("", mention_bot=True)
         reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
         _, data = await ask(discord_double, "what can you do")
-    assert reply.body["content"] == help_text("Cyber FAQ")
+    assert reply.body["content"] == help_text(ENGLISH, "Cyber FAQ")
     assert "@Cyber FAQ" in data["content"]
     discord_double.assert_clean()
 
@@ -675,7 +677,7 @@ async def test_thumbs_down_asks_privately_what_was_wrong_and_keeps_the_answer(
     )
     body = await discord_double.interaction_response(chose["id"])
     assert body["type"] == 7  # the question is replaced by the thanks, in place
-    assert "out of date" in body["data"]["content"]
+    assert "Out of date" in body["data"]["content"]
     assert "couldn't be saved" not in body["data"]["content"]
     assert body["data"]["components"] == []
     # The reply comes after the commit, so the reason is in the figures already.

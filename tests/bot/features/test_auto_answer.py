@@ -12,7 +12,7 @@ from support.answers import answered_entry, custom_ids
 from support.bot_fixtures import OWNER_PERMISSIONS
 
 from bot.client import FaqBot
-from bot.features.rendering import AUTO_ANSWER_HEADING, MISS_NOTED
+from bot.features.rendering import AUTO_ANSWER_HEADING, MISS_NOTED, NOT_WHAT_I_ASKED
 from bot.storage import utcnow
 from testkit.discord_double import DiscordDouble, interaction_payloads
 from testkit.discord_double import payloads as p
@@ -99,7 +99,7 @@ async def test_a_clear_question_in_an_enabled_channel_gets_an_automatic_reply(
     asked = await discord_double.user_message(CLEAR)
     reply = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     body = dict(reply.body)
-    assert body["content"] == AUTO_ANSWER_HEADING
+    assert body["content"] == AUTO_ANSWER_HEADING.format(button=NOT_WHAT_I_ASKED)
     assert answered_entry(body) == "tsubame-project"
     assert str(body["message_reference"]["message_id"]) == asked["id"]
     assert body["allowed_mentions"]["parse"] == []

@@ -13,7 +13,7 @@ import pytest
 from support.answers import answered_entry, custom_ids, pick_button
 
 from bot.client import FaqBot
-from bot.features.components import NOT_YOURS_TO_DELETE, STALE, VOTE_GONE
+from bot.features.components import NOT_YOURS_TO_DELETE, STALE_BUTTON, STALE_MENU, VOTE_GONE
 from bot.features.custom_ids import (
     Delete,
     Pick,
@@ -87,8 +87,6 @@ async def test_buttons_and_menus_sent_before_a_restart_still_work_after_it(
 
 # --- forged, stale and malformed components -------------------------------------------------
 
-STALE_BUTTON = STALE.format(what="button")
-STALE_MENU = STALE.format(what="menu")
 OWNER_ID = "1187000000000000101"  # the guild owner, not the member who clicks
 
 # (custom id, component type, select values, the private reply expected)

@@ -26,11 +26,13 @@ from bot.client import FaqBot
 from bot.config import Settings
 from bot.features.ask import NOT_TEXT, TOO_LONG
 from bot.features.rendering import help_text
+from bot.i18n import ENGLISH
+from bot.safety import MAX_QUESTION_LENGTH
 from testkit.discord_double import DiscordDouble, interaction_payloads
 from testkit.discord_double.payloads import Payload
 
 # The help text names the bot as members see it: the double's bot user is "FAQ Bot".
-SHOWN_HELP = help_text("FAQ Bot")
+SHOWN_HELP = help_text(ENGLISH, "FAQ Bot")
 
 CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
@@ -225,7 +227,7 @@ MALFORMED: dict[str, tuple[list[Payload], str]] = {
     ),
     "6,000 characters (max_length is 300)": (
         [{"name": QUESTION, "type": 3, "value": LONG}],
-        TOO_LONG,
+        TOO_LONG.format(limit=MAX_QUESTION_LENGTH),
     ),
     "empty (min_length is 1)": ([{"name": QUESTION, "type": 3, "value": ""}], SHOWN_HELP),
     "only spaces": ([{"name": QUESTION, "type": 3, "value": "   \t "}], SHOWN_HELP),

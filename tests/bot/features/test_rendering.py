@@ -13,6 +13,7 @@ from bot.features.rendering import (
     checked_on,
     shorten,
 )
+from bot.i18n import ENGLISH
 from knowledge.entry_schema import (
     MAX_ANSWER_CHARS,
     MAX_FAQ_QUESTION_CHARS,
@@ -58,7 +59,7 @@ def embed_length(data: dict[str, object]) -> int:
 def test_an_answer_fits_discords_limits_with_any_number_of_sources(sources: int) -> None:
     answer = ("Sentence. " * MAX_ANSWER_CHARS)[: MAX_ANSWER_CHARS - 1] + "."
     longest = entry(sources, title_chars=MAX_SOURCE_TITLE_CHARS - 4, answer=answer)
-    data = answer_embed(longest).to_dict()
+    data = answer_embed(longest, ENGLISH).to_dict()
     assert len(data["title"]) <= TITLE
     assert len(data["description"]) <= DESCRIPTION
     assert len(data["fields"]) <= FIELDS
@@ -68,12 +69,12 @@ def test_an_answer_fits_discords_limits_with_any_number_of_sources(sources: int)
 
 def test_every_source_is_either_shown_or_counted_in_the_more_line() -> None:
     many = entry(20, title_chars=100)  # about 2,500 characters of sources: two fields and more
-    data = answer_embed(many).to_dict()
+    data = answer_embed(many, ENGLISH).to_dict()
     shown = sum(f["value"].count("https://") for f in data["fields"])
     assert 0 < shown < 20
     last = data["fields"][-1]["value"].splitlines()[-1]
     assert last == f"+{20 - shown} more: press **All sources**"
-    listed = all_sources_embed(many).to_dict()
+    listed = all_sources_embed(many, ENGLISH).to_dict()
     assert listed["description"].count("https://") == 20
 
 
@@ -82,15 +83,15 @@ def test_all_sources_at_their_longest_stay_within_a_description() -> None:
     long_urls = tuple(
         Source(title=s.title, url=s.url + "/" + "u" * (MAX_URL_CHARS - 30)) for s in base.sources
     )
-    data = all_sources_embed(dataclasses.replace(base, sources=long_urls)).to_dict()
+    data = all_sources_embed(dataclasses.replace(base, sources=long_urls), ENGLISH).to_dict()
     assert len(data["description"]) <= DESCRIPTION
     assert data["description"].endswith("more")  # says that some did not fit
 
 
 def test_the_footer_says_when_the_entry_was_last_checked() -> None:
-    assert checked_on(dt.date(2026, 11, 26)) == "Last checked 26 Nov 2026"
-    assert checked_on(dt.date(2026, 1, 5)) == "Last checked 5 Jan 2026"
-    assert answer_embed(entry(1)).to_dict()["footer"]["text"] == "Last checked 26 Nov 2026"
+    assert checked_on(ENGLISH, dt.date(2026, 11, 26)) == "Last checked 26 Nov 2026"
+    assert checked_on(ENGLISH, dt.date(2026, 1, 5)) == "Last checked 5 Jan 2026"
+    assert answer_embed(entry(1), ENGLISH).to_dict()["footer"]["text"] == "Last checked 26 Nov 2026"
 
 
 @pytest.mark.parametrize(
