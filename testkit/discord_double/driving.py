@@ -152,6 +152,7 @@ class EventDriver(DoubleState):
         dm: bool = False,
         user: Payload | None = None,
         channel_id: str | None = None,
+        locale: str = "en-US",
     ) -> Payload:
         command_id, scope = self.command_target(name, dm=dm)
         opts = ip.options_from(options, focused=focused)
@@ -165,14 +166,21 @@ class EventDriver(DoubleState):
                 data,
                 invoker=invoker,
                 application_id=self.world.application_id,
+                locale=locale,
             )
         )
 
     async def click_button(
-        self, custom_id: str, *, message: Payload | str, user: Payload | None = None
+        self,
+        custom_id: str,
+        *,
+        message: Payload | str,
+        user: Payload | None = None,
+        locale: str = "en-US",
     ) -> Payload:
         """A button press on a message the bot sent (payload or id from self.messages)."""
-        return await self._component(ip.component_data(custom_id, ip.BUTTON), message, user)
+        data = ip.component_data(custom_id, ip.BUTTON)
+        return await self._component(data, message, user, locale)
 
     async def choose_select(
         self,
@@ -186,7 +194,7 @@ class EventDriver(DoubleState):
         return await self._component(data, message, user)
 
     async def _component(
-        self, data: Payload, message: Payload | str, user: Payload | None
+        self, data: Payload, message: Payload | str, user: Payload | None, locale: str = "en-US"
     ) -> Payload:
         target = self.messages[message] if isinstance(message, str) else message
         channel = self.world.find_channel(target["channel_id"]) or {}
@@ -200,6 +208,7 @@ class EventDriver(DoubleState):
             invoker=invoker,
             application_id=self.world.application_id,
             message=ip.component_message(target, guild_id=invoker.guild_id),
+            locale=locale,
         )
         return await self.send_interaction(payload)
 

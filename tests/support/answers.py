@@ -16,7 +16,9 @@ def custom_ids(data: Payload) -> list[str]:
 
 def answered_entry(data: Payload) -> str:
     """The id of the entry a message answers: every answer carries its vote buttons."""
-    votes = [i for i in custom_ids(data) if i.startswith(VOTE_PREFIX)]
+    # (An answer in Japanese marks its ids "faq:ja:…" for "faq:…".)
+    plain = (i.replace("faq:ja:", "faq:", 1) for i in custom_ids(data))
+    votes = [i for i in plain if i.startswith(VOTE_PREFIX)]
     assert votes, f"not an answer: {custom_ids(data)}"
     return votes[0][len(VOTE_PREFIX) :].rsplit(":", 1)[0]
 
