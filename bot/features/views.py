@@ -90,7 +90,9 @@ def answer_view(answer: Answer, words: Words) -> discord.ui.View:
         items.append(LabelledButton(words(ALL_SOURCES), sources_id(entry_id), row=last))
     if answer.shareable:
         items.append(LabelledButton(words(POST_HERE), share_id(entry_id), row=last, primary=True))
-    if answer.entry.ja is not None:
+    # (Not under an auto-answer: its row already holds 🗑 and "Not what I asked", and Discord
+    # allows five buttons a row; it is in the language its question was written in anyway.)
+    if answer.entry.ja is not None and not answer.automatic:
         other: Language = "en" if language == "ja" else "ja"
         label = SHOW_IN_ENGLISH if other == "en" else SHOW_IN_JAPANESE
         items.append(LabelledButton(label, show_in_id(entry_id, other), row=last))
