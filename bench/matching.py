@@ -33,6 +33,7 @@ from knowledge.semantic import PhraseEmbeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_FILE = ROOT / "tests" / "data" / "eval.yaml"
+EVAL_JA_FILE = ROOT / "tests" / "data" / "eval-ja.yaml"
 
 
 def cpu_model() -> str:
@@ -199,8 +200,11 @@ def main() -> None:
     reloads = [one_entry_reload(embeddings, i) for i in range(5)]
     rss = chat_rss_mb(questions[:50])
 
+    japanese = read_evaluation_set(EVAL_JA_FILE)
+    japanese_questions = [q for q, _ in japanese.in_scope] + list(japanese.out_of_scope)
     faqs: list[tuple[str, KnowledgeBase, list[str]]] = [
-        (f"shipped FAQ ({len(knowledge_base.entries)} entries)", knowledge_base, questions)
+        (f"shipped FAQ ({len(knowledge_base.entries)} entries)", knowledge_base, questions),
+        ("shipped FAQ, Japanese questions (eval-ja.yaml)", knowledge_base, japanese_questions),
     ]
     for size in args.sizes:
         synthetic = synthetic_knowledge_base(size)

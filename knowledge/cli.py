@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.embedding import ModelError, SentenceEncoder
+from knowledge.embedding import ModelError
 from knowledge.evaluation import (
     EvaluationReport,
     EvaluationSetError,
@@ -27,7 +27,7 @@ from knowledge.loader import LoadResult, load_knowledge_base
 from knowledge.matching import Decision, Explanation, Matcher, MatchResult, Thresholds
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.quality import confusable_entries, hidden_sources, untranslated_entries
-from knowledge.semantic import PhraseEmbeddings
+from knowledge.semantic import shared_phrase_embeddings
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -87,7 +87,9 @@ def build_matcher(
     if lexical_only:
         return Matcher(knowledge_base)
     try:
-        embeddings = PhraseEmbeddings(SentenceEncoder())
+        # One per process: a process that builds several matchers (report, then suggest)
+        # embeds each phrase once.
+        embeddings = shared_phrase_embeddings()
     except ModelError as exc:
         print(f"error: {exc}", file=out)
         return None
