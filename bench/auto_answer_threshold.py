@@ -4,7 +4,8 @@ Run with `.venv/bin/python -m bench.auto_answer_threshold`. For each candidate o
 ``Thresholds.auto_answer``, on the shipped FAQ with the bot's matcher: how many in-scope
 questions of each evaluation set would get an answer unasked (and were right), and how many
 wrong, out-of-scope or small-talk messages would. The shipped value is the lowest candidate
-with none of those on `tests/data/eval.yaml`; the holdout is printed, not used to choose.
+with none of those on `tests/data/eval.yaml`; the holdout and the Japanese sets are printed,
+not used to choose.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from knowledge.matching import Matcher
 from knowledge.semantic import shared_phrase_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = (ROOT / "tests" / "data" / "eval.yaml", ROOT / "tests" / "data" / "eval-holdout.yaml")
+DATA = ROOT / "tests" / "data"
+SETS = tuple(
+    DATA / name
+    for name in ("eval.yaml", "eval-holdout.yaml", "eval-ja.yaml", "eval-ja-holdout.yaml")
+)
 CANDIDATES = (0.60, 0.65, 0.70, 0.72, 0.75, 0.78, 0.80, 0.85)
 
 
