@@ -146,7 +146,10 @@ class FaqBot(commands.AutoShardedBot):
     (one for a bot in fewer than 2,500 servers) and runs every shard in this process.
     """
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, knowledge: KnowledgeService | None = None, **options: Any
+    ) -> None:
+        """``knowledge``: the FAQ to serve, when already loaded; else settings' FAQ directory."""
         shard_options: dict[str, Any] = {}
         if settings.shard_count is not None:
             shard_options["shard_count"] = settings.shard_count
@@ -165,7 +168,7 @@ class FaqBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
-        self.knowledge = KnowledgeService(settings.faq_dir)
+        self.knowledge = knowledge or KnowledgeService(settings.faq_dir)
         self.store = Store(
             settings.database,
             retention_days=settings.retention_days,

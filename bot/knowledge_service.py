@@ -118,7 +118,10 @@ class KnowledgeService:
         embeddings: PhraseEmbeddings | None = None,
         settle: float = SETTLE_SECONDS,
         settle_limit: float = SETTLE_LIMIT_SECONDS,
+        loaded: FaqSnapshot | None = None,
     ) -> None:
+        """Serve the FAQ in ``faq_dir``, loaded now, or ``loaded``: that FAQ, already loaded
+        (the tests start hundreds of bots on one FAQ)."""
         self.faq_dir = faq_dir
         # The semantic stage is part of every matcher the bot serves; ModelError propagates.
         self._embeddings = embeddings if embeddings is not None else shared_phrase_embeddings()
@@ -126,15 +129,17 @@ class KnowledgeService:
         self.settle_limit = settle_limit
         # Messages name files as the FAQ's maintainers know them, not by this server's paths.
         self._display = relative_to(faq_dir)
-        result = load_knowledge_base(faq_dir, display=self._display)
-        if result.knowledge_base is None:
-            # Raised to whoever started the bot: files named as they would type them.
-            raise KnowledgeError("\n".join(str(p) for p in load_knowledge_base(faq_dir).errors))
-        self.current = FaqSnapshot.of(
-            result.knowledge_base, self._embeddings, result.phrase_positions
-        )
+        self.current = loaded or self._load()
         self._seen = _fingerprint(faq_dir)
         self._lock = asyncio.Lock()
+
+    def _load(self) -> FaqSnapshot:
+        result = load_knowledge_base(self.faq_dir, display=self._display)
+        if result.knowledge_base is None:
+            # Raised to whoever started the bot: files named as they would type them.
+            errors = load_knowledge_base(self.faq_dir).errors
+            raise KnowledgeError("\n".join(str(p) for p in errors))
+        return FaqSnapshot.of(result.knowledge_base, self._embeddings, result.phrase_positions)
 
     @property
     def version(self) -> str:

@@ -7,6 +7,7 @@ cleaning an incoming question gets before it is matched, logged or shown to main
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -17,6 +18,11 @@ from knowledge.japanese import fold_variants, is_japanese_run, run_tokens, split
 MAX_INPUT_CHARS = 500
 # A second bound after tokenising, so a 500-character run of one-letter words stays cheap.
 MAX_QUESTION_TOKENS = 64
+# Loading the FAQ and indexing it normalise the same phrases again on every start and reload
+# (about 1,500 of them, a third of the time a load takes); both functions below are pure, so
+# the results for this many recent texts are kept (at most ~16 MB, were they all 500-character
+# questions).
+KEPT_NORMALISATIONS = 8192
 
 # Discord markup that carries no meaning for matching: user, role and channel mentions,
 # custom emoji, timestamps and slash-command mentions.
@@ -36,6 +42,7 @@ def strip_discord_markup(text: str) -> str:
     return _DISCORD_MARKUP.sub(" ", text)
 
 
+@functools.lru_cache(maxsize=KEPT_NORMALISATIONS)
 def normalise(text: str) -> str:
     """Fold a question or FAQ phrase to lower-case words separated by single spaces.
 
@@ -84,6 +91,11 @@ def words(text: str) -> list[str]:
     Japanese, written without spaces, gives the tokens of ``knowledge.japanese.run_tokens``;
     a Latin word inside it is a word of its own ("tsubameとは" has the word "tsubame").
     """
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=KEPT_NORMALISATIONS)
+def _words(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for word in normalise(text).split():
         for run in split_scripts(word):
@@ -94,7 +106,7 @@ def words(text: str) -> list[str]:
                 tokens.append(stem(run))
         if len(tokens) >= MAX_QUESTION_TOKENS:
             break
-    return tokens[:MAX_QUESTION_TOKENS]
+    return tuple(tokens[:MAX_QUESTION_TOKENS])
 
 
 # Invisible format characters (zero-width spaces and joiners, direction overrides such as

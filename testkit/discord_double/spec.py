@@ -151,6 +151,10 @@ class SpecError:
         return f"at {self.body_path or '<body>'}: {self.message}"
 
 
+# Bodies whose verdict is kept, per process: about the distinct bodies of a whole test run.
+REMEMBERED_BODIES = 20_000
+
+
 class SpecValidator:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._document = document
@@ -158,6 +162,10 @@ class SpecValidator:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self.templates = PathTemplates(document["paths"])
         self._validators: dict[tuple[str, str], Validator | None] = {}
+        # The bot sends many identical bodies (its command list at every start, the same
+        # answer to the same question) and judging one can take tens of milliseconds; the
+        # same body against the same schema has the same errors, so each is judged once.
+        self._judged: dict[tuple[str, str, str], tuple[SpecError, ...]] = {}
 
     def template_for(self, path: str) -> str | None:
         match = self.templates.match(path)
@@ -170,10 +178,16 @@ class SpecValidator:
         validator = self._validator(method.lower(), template)
         if validator is None:
             return []
-        errors: list[SpecError] = []
-        for error in validator.iter_errors(body):
-            errors.extend(_describe(cause) for cause in root_causes(error))
-        return _dedupe(errors)
+        key = (method.lower(), template, json.dumps(body, sort_keys=True, default=repr))
+        judged = self._judged.get(key)
+        if judged is None:
+            errors: list[SpecError] = []
+            for error in validator.iter_errors(body):
+                errors.extend(_describe(cause) for cause in root_causes(error))
+            judged = tuple(_dedupe(errors))
+            if len(self._judged) < REMEMBERED_BODIES:
+                self._judged[key] = judged
+        return list(judged)
 
     def _validator(self, method: str, template: str) -> Validator | None:
         key = (method, template)

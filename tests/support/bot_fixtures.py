@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import inspect
 import os
 import shutil
@@ -24,10 +25,40 @@ import pytest_asyncio
 
 from bot.client import FaqBot
 from bot.config import Settings, variable
+from bot.knowledge_service import FaqSnapshot, KnowledgeService
 from testkit.discord_double import DiscordDouble, interaction_payloads, running_bot
 from testkit.discord_double.payloads import Payload
 
 SHIPPED_FAQ = Path(__file__).resolve().parents[2] / "knowledge" / "faq"
+
+# What this test process has loaded, by the content of the FAQ directory: most tests start
+# their bot on an unchanged copy of the shipped FAQ, and loading and indexing it was most of
+# a bot's start (hundreds of starts per run).
+_LOADED: dict[str, FaqSnapshot] = {}
+
+
+def directory_digest(directory: Path) -> str:
+    """A digest of every name in ``directory`` and what it holds (a link by its target)."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        digest.update(str(path.relative_to(directory)).encode() + b"\0")
+        if path.is_symlink():
+            digest.update(b"link:" + os.readlink(path).encode())
+        elif path.is_file():
+            digest.update(b"file:" + path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def knowledge_for(faq_dir: Path) -> KnowledgeService:
+    """The FAQ in ``faq_dir`` to serve, loaded as the bot would, or reused from an earlier
+    load of a directory with the same content."""
+    key = directory_digest(faq_dir)
+    if (loaded := _LOADED.get(key)) is not None:
+        return KnowledgeService(faq_dir, loaded=loaded)
+    service = KnowledgeService(faq_dir)
+    _LOADED[key] = service.current
+    return service
 
 
 @pytest.fixture
@@ -60,7 +91,7 @@ def settings(tmp_path: Path, faq_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest_asyncio.fixture
 async def bot(settings: Settings, discord_double: DiscordDouble) -> AsyncIterator[FaqBot]:
-    faq_bot = FaqBot(settings)
+    faq_bot = FaqBot(settings, knowledge=knowledge_for(settings.faq_dir))
     async with running_bot(faq_bot, discord_double):
         yield faq_bot
 
@@ -78,7 +109,8 @@ def start_bot(settings: Settings, discord_double: DiscordDouble) -> StartBot:
 
     @contextlib.asynccontextmanager
     async def start(**changes: object) -> AsyncIterator[FaqBot]:
-        faq_bot = FaqBot(with_settings(settings, **changes))
+        changed = with_settings(settings, **changes)
+        faq_bot = FaqBot(changed, knowledge=knowledge_for(changed.faq_dir))
         async with running_bot(faq_bot, discord_double):
             yield faq_bot
 
