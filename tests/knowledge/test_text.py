@@ -45,3 +45,9 @@ def test_long_input_is_capped_in_characters_and_words() -> None:
 
 def test_line_breaks_and_tabs_separate_words() -> None:
     assert normalise("who funds\nthe\tajccbc\r\n?") == "who funds the ajccbc"
+
+
+def test_words_kept_for_a_text_are_not_changed_by_a_caller_changing_its_list() -> None:
+    first = words("TSUBAME sensors")
+    first.append("changed")
+    assert words("TSUBAME sensors") == ["tsubame", "sensor"]
