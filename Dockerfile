@@ -78,13 +78,15 @@ COPY knowledge/faq /app/faq
 
 # FAQBOT_HEALTH_FILE lives in /tmp, not /data: it is per container (two shards sharing the
 # /data volume must not share a heartbeat), and a heartbeat left by a stopped container must
-# not outlive the container in a volume.
+# not outlive the container in a volume. The phrase vectors are kept in /data, so a restart
+# embeds only the phrases an edit added (shards sharing it replace the file whole).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FAQBOT_FAQ_DIR=/app/faq \
     FAQBOT_DATABASE=/data/faqbot.sqlite3 \
-    FAQBOT_HEALTH_FILE=/tmp/faqbot-health.json
+    FAQBOT_HEALTH_FILE=/tmp/faqbot-health.json \
+    FAQBOT_VECTOR_CACHE=/data/phrase-vectors.npz
 
 WORKDIR /app
 VOLUME ["/data"]

@@ -33,6 +33,7 @@ from bot.matching_queue import MatchingQueue
 from bot.rate_limits import BurstGuard, Cooldown
 from bot.safety import NO_PINGS
 from bot.storage import Store
+from knowledge.semantic import shared_phrase_embeddings
 
 log = logging.getLogger(__name__)
 COMMAND_HASH_FILE = "commands.sha256"
@@ -168,7 +169,9 @@ class FaqBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
-        self.knowledge = knowledge or KnowledgeService(settings.faq_dir)
+        self.knowledge = knowledge or KnowledgeService(
+            settings.faq_dir, embeddings=shared_phrase_embeddings(settings.vector_cache)
+        )
         self.store = Store(
             settings.database,
             retention_days=settings.retention_days,

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     # Members with a role of this name are never answered unasked.
     no_autoanswer_role: str = Field("no auto-answer", min_length=1, description="a role name")
     health_file: Path = Field(Path("data/faqbot-health.json"), description="a file path")
+    # Where the FAQ's phrase vectors are kept between starts (knowledge/semantic.py's
+    # VectorFile); unset, every start embeds every phrase.
+    vector_cache: Path | None = Field(None, description="a file path")
     shard_count: int | None = Field(None, gt=0, description="a whole number of shards, 1 or more")
     shard_ids: (
         Annotated[tuple[Annotated[int, Field(ge=0)], ...], BeforeValidator(_shard_numbers)] | None

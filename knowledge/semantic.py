@@ -9,13 +9,20 @@ entry embeds only that entry's new phrases.
 from __future__ import annotations
 
 import functools
+import logging
+import os
+import tempfile
 import threading
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge.embedding import SentenceEncoder, Vectors
+
+log = logging.getLogger(__name__)
 
 # The cache may hold this many vectors (1.5 kB each) beyond the latest FAQ's before it drops
 # the phrases that FAQ no longer has: a bot that reloads edits all day keeps about one FAQ's
@@ -23,15 +30,63 @@ from knowledge.embedding import SentenceEncoder, Vectors
 CACHE_SLACK = 5_000
 
 
-class PhraseEmbeddings:
-    """An encoder with a cache of phrase vectors, shared by every FAQ version it indexes."""
+class VectorFile:
+    """Phrase vectors kept in a file between runs: a start embeds only phrases it has not
+    seen (the model runs ~1.5 ms a phrase, most of a cold start). Only the FAQ's own phrases
+    are kept, never a question. It is only a cache: a file that is missing, unreadable or
+    another model's is ignored, and the vectors are made again.
+    """
 
-    def __init__(self, encoder: SentenceEncoder) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self, model_id: str) -> dict[str, Vectors]:
+        try:
+            with np.load(self.path, allow_pickle=False) as stored:
+                if str(stored["model"]) != model_id:
+                    return {}
+                texts, vectors = stored["texts"], stored["vectors"]
+                return {str(t): vectors[i] for i, t in enumerate(texts)}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+            log.warning(
+                "phrase vectors in %s are not usable, so they are made again: %s", self.path, exc
+            )
+            return {}
+
+    def write(self, model_id: str, vectors: dict[str, Vectors]) -> None:
+        """Replace the file at once (another process reading it sees the old or the new)."""
+        texts = list(vectors)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
+            with os.fdopen(handle, "wb") as out:
+                np.savez(
+                    out,
+                    model=np.array(model_id),
+                    texts=np.array(texts, dtype=str),
+                    vectors=np.vstack([vectors[t] for t in texts]),
+                )
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            log.warning("could not keep phrase vectors in %s: %s", self.path, exc)
+
+
+class PhraseEmbeddings:
+    """An encoder with a cache of phrase vectors, shared by every FAQ version it indexes,
+    and kept in ``store`` between runs when one is given."""
+
+    def __init__(self, encoder: SentenceEncoder, store: VectorFile | None = None) -> None:
         self.encoder = encoder
         self._cache: dict[tuple[str, str], Vectors] = {}
         self._lock = threading.Lock()
         # How many phrases the encoder has embedded: tests prove a reload embeds only new ones.
         self.embedded = 0
+        self._store = store
+        if store is not None:
+            model = encoder.model_id
+            self._cache = {(model, t): v for t, v in store.read(model).items()}
 
     def vectors(self, phrases: Sequence[str]) -> Vectors:
         """A row per phrase; phrases not in the cache are embedded now."""
@@ -46,6 +101,9 @@ class PhraseEmbeddings:
             rows = [self._cache[(model, p)] for p in phrases]
             if len(self._cache) > len(unique) + CACHE_SLACK:
                 self._cache = {(model, p): self._cache[(model, p)] for p in unique}
+            if missing and self._store is not None:
+                kept = {text: v for (owner, text), v in self._cache.items() if owner == model}
+                self._store.write(model, kept)
         if not rows:
             return np.zeros((0, self.encoder.dimensions), dtype=np.float32)
         return np.vstack(rows)
@@ -57,13 +115,14 @@ class PhraseEmbeddings:
 
 
 @functools.cache
-def shared_phrase_embeddings() -> PhraseEmbeddings:
-    """One per process, made on first use: the model loads once, and a vector is a pure
-    function of its text, so every matcher in the process can share the cache.
+def shared_phrase_embeddings(store: Path | None = None) -> PhraseEmbeddings:
+    """One per process (per ``store``, the file to keep vectors in between runs), made on
+    first use: the model loads once, and a vector is a pure function of its text, so every
+    matcher in the process can share the cache.
 
     Raises ModelError (one line) when the model files are missing or not the expected ones.
     """
-    return PhraseEmbeddings(SentenceEncoder())
+    return PhraseEmbeddings(SentenceEncoder(), VectorFile(store) if store else None)
 
 
 class SemanticIndex:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.bot_process import VECTOR_FILE
 from support.postgres_server import REQUIRE_VARIABLE, PostgresServer, find_bindir
 
 from bot.storage.backend import Target
@@ -21,6 +22,16 @@ MINI_FAQ = DATA / "mini-faq"
 @pytest.fixture
 def mini_faq() -> Path:
     return MINI_FAQ
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_phrase_vectors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The bot processes this test process starts keep their phrase vectors in one file (in
+    its temporary directory, so every run starts without it): the first embeds the FAQ's
+    phrases, the others read them."""
+    os.environ[VECTOR_FILE] = str(tmp_path_factory.getbasetemp() / "phrase-vectors.npz")
+    yield
+    os.environ.pop(VECTOR_FILE, None)
 
 
 @pytest.fixture(scope="session")

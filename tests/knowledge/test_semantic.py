@@ -6,11 +6,17 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from knowledge.embedding import SentenceEncoder
 from knowledge.loader import load_knowledge_base
 from knowledge.matching import Matcher
-from knowledge.semantic import PhraseEmbeddings, SemanticIndex, shared_phrase_embeddings
+from knowledge.semantic import (
+    PhraseEmbeddings,
+    SemanticIndex,
+    VectorFile,
+    shared_phrase_embeddings,
+)
 
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
 
@@ -52,3 +58,30 @@ def test_the_encoder_can_be_made_more_than_once() -> None:
     # Loading is not a process-wide singleton by accident: two encoders agree.
     a, b = SentenceEncoder(), shared_phrase_embeddings().encoder
     assert np.allclose(a.encode_one("tsubame"), b.encode_one("tsubame"), atol=1e-6)
+
+
+def test_phrase_vectors_kept_in_a_file_are_read_back_by_the_next_run(tmp_path: Path) -> None:
+    encoder = shared_phrase_embeddings().encoder
+    store = VectorFile(tmp_path / "cache" / "phrase-vectors.npz")
+    first = PhraseEmbeddings(encoder, store)
+    made = first.vectors(["what is tsubame", "who funds the ajccbc"])
+    again = PhraseEmbeddings(encoder, store)
+    read = again.vectors(["what is tsubame", "who funds the ajccbc"])
+    assert again.embedded == 0  # nothing was embedded: both came from the file
+    assert np.array_equal(made, read)
+
+
+def test_an_unusable_vector_file_is_ignored_and_replaced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    encoder = shared_phrase_embeddings().encoder
+    path = tmp_path / "phrase-vectors.npz"
+    path.write_bytes(b"not a vector file")
+    embeddings = PhraseEmbeddings(encoder, VectorFile(path))
+    assert "not usable" in caplog.text
+    embeddings.vectors(["what is tsubame"])
+    assert embeddings.embedded == 1
+    assert PhraseEmbeddings(encoder, VectorFile(path)).vectors(["what is tsubame"]).shape[0] == 1
+    # Another model's vectors are not this one's.
+    VectorFile(path).write("another-model", {"what is tsubame": np.ones(3, dtype=np.float32)})
+    assert VectorFile(path).read(encoder.model_id) == {}

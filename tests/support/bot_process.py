@@ -11,6 +11,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"
 
 
+# Set by tests/conftest.py: where this test process's bot processes keep phrase vectors. (Not
+# a FAQBOT_ name, which the settings fixture would clear from the environment.)
+VECTOR_FILE = "FAQBOT_TESTS_VECTOR_FILE"
+
+
 def bot_environment(
     double: DiscordDouble, tmp_path: Path, faq_dir: Path, **settings: str
 ) -> dict[str, str]:
@@ -28,5 +33,7 @@ def bot_environment(
         "FAQBOT_DEV_GUILD_ID": double.world.guild_id,
         "FAQBOT_ASK_RATE": "100000",
         "FAQBOT_BURST_SECONDS": "0",
+        # The bots a test process starts share their phrase vectors (tests/conftest.py).
+        **({"FAQBOT_VECTOR_CACHE": shared} if (shared := os.environ.get(VECTOR_FILE)) else {}),
         **settings,
     }
