@@ -26,10 +26,13 @@ def mini_faq() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_phrase_vectors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The bot processes this test process starts keep their phrase vectors in one file (in
-    its temporary directory, so every run starts without it): the first embeds the FAQ's
-    phrases, the others read them."""
-    os.environ[VECTOR_FILE] = str(tmp_path_factory.getbasetemp() / "phrase-vectors.npz")
+    """The bot processes this run starts keep their phrase vectors in one file, in the run's
+    temporary directory (shared by xdist's workers; each file write replaces it whole), so
+    every run starts without it: the first embeds the FAQ's phrases, the others read them."""
+    run_directory = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_directory = run_directory.parent  # pytest-N/, above this worker's popen-gwN/
+    os.environ[VECTOR_FILE] = str(run_directory / "phrase-vectors.npz")
     yield
     os.environ.pop(VECTOR_FILE, None)
 
