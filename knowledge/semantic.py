@@ -58,6 +58,7 @@ class VectorFile:
     def write(self, model_id: str, vectors: dict[str, Vectors]) -> None:
         """Replace the file at once (another process reading it sees the old or the new)."""
         texts = list(vectors)
+        temporary: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
@@ -69,8 +70,12 @@ class VectorFile:
                     vectors=np.vstack([vectors[t] for t in texts]),
                 )
             os.replace(temporary, self.path)
+            temporary = None
         except OSError as exc:
             log.warning("could not keep phrase vectors in %s: %s", self.path, exc)
+        finally:
+            if temporary is not None:  # a half-written file is not left beside the cache
+                Path(temporary).unlink(missing_ok=True)
 
 
 class PhraseEmbeddings:

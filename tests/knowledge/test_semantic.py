@@ -85,3 +85,16 @@ def test_an_unusable_vector_file_is_ignored_and_replaced(
     # Another model's vectors are not this one's.
     VectorFile(path).write("another-model", {"what is tsubame": np.ones(3, dtype=np.float32)})
     assert VectorFile(path).read(encoder.model_id) == {}
+
+
+def test_a_vector_file_that_cannot_be_written_is_only_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    embeddings = PhraseEmbeddings(
+        shared_phrase_embeddings().encoder, VectorFile(blocker / "phrase-vectors.npz")
+    )
+    assert embeddings.vectors(["what is tsubame"]).shape[0] == 1
+    assert "could not keep phrase vectors" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-directory"]
