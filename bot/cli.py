@@ -342,7 +342,6 @@ def _migrate_store(args: argparse.Namespace) -> int:
     return migrate_store.run_migrate_store(args.source, args.target)
 
 
-# The Discord runner is imported only by the commands that need it: `faqbot ask` stays fast.
 def _add_period_and_database(command: argparse.ArgumentParser) -> None:
     """--days and --database, for the commands that read the bot's figures."""
     command.add_argument(
@@ -357,6 +356,7 @@ def _add_period_and_database(command: argparse.ArgumentParser) -> None:
     )
 
 
+# The Discord runner is imported only by the commands that need it: `faqbot ask` stays fast.
 def _run(args: argparse.Namespace) -> int:
     from bot import runner
 

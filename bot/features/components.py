@@ -172,7 +172,11 @@ class Components(commands.Cog):
         elif isinstance(action, Share):
             await self.ask(interaction, Way.SHARE, action.entry_id, interaction.user.id, words)
         elif isinstance(action, ShowIn):
-            await self.show_in(interaction, action)
+            # The same answer in the other language: worded in that language throughout.
+            switched = self.replies.words(action.language)
+            await self.ask(
+                interaction, Way.LANGUAGE, action.entry_id, interaction.user.id, switched
+            )
         elif isinstance(action, Delete):
             await self.delete(interaction, action.asker_id, words)
         elif isinstance(action, Miss):
@@ -188,24 +192,6 @@ class Components(commands.Cog):
         else:
             stale = STALE_MENU if component_type == STRING_SELECT else STALE_BUTTON
             await self.replies.say(interaction, words(stale))
-
-    async def show_in(self, interaction: discord.Interaction, action: ShowIn) -> None:
-        """The answer in the other language: in place when only the member sees it, else
-        privately for them (a public answer stays as posted, for everyone else)."""
-        asking = Asking(
-            Way.LANGUAGE,
-            user_id=interaction.user.id,
-            channel_id=interaction.channel_id or 0,
-            guild_id=interaction.guild_id,
-            entry_id=action.entry_id,
-            in_dm=interaction.guild_id is None,
-            language=action.language,
-        )
-        outcome = await self.answering.answer(asking)
-        if isinstance(outcome, Answer) and from_private_message(interaction):
-            await self.replies.update_to_answer(interaction, outcome)
-        else:
-            await self.replies.outcome(interaction, outcome, action.language)
 
     async def ask(
         self,
@@ -236,6 +222,14 @@ class Components(commands.Cog):
             await self.answering.record(outcome)  # the pick, once the member has the answer
         elif way is Way.TOPICS and isinstance(outcome, Answer):
             # The browser's one message becomes the answer; /topics opens a new browser.
+            await self.replies.update_to_answer(interaction, outcome)
+        elif (
+            way is Way.LANGUAGE
+            and isinstance(outcome, Answer)
+            and from_private_message(interaction)
+        ):
+            # Switched in place when only the member sees it; under a public answer the other
+            # language comes privately, and the post stays as everyone else reads it.
             await self.replies.update_to_answer(interaction, outcome)
         else:
             await self.replies.outcome(interaction, outcome, words.language)
