@@ -83,6 +83,15 @@ def features(
     return Features(*(a[:, i] for i in range(7)), right=a[:, 7].astype(bool))
 
 
+def parts(evaluation: EvaluationSet) -> tuple[list[tuple[str, str | None]], ...]:
+    """In-scope questions with their entries, then out-of-scope and small talk (no entry)."""
+    return (
+        list(evaluation.in_scope),
+        [(q, None) for q in evaluation.out_of_scope],
+        [(q, None) for q in evaluation.small_talk],
+    )
+
+
 def answered(
     f: Features,
     answer: float,
@@ -121,13 +130,6 @@ def main() -> None:
     embeddings = PhraseEmbeddings(SentenceEncoder())
     tune = read_evaluation_set(args.tune)
     reports = [(path, read_evaluation_set(path)) for path in args.report]
-
-    def parts(evaluation: EvaluationSet) -> tuple[list[tuple[str, str | None]], ...]:
-        return (
-            list(evaluation.in_scope),
-            [(q, None) for q in evaluation.out_of_scope],
-            [(q, None) for q in evaluation.small_talk],
-        )
 
     best: tuple[tuple[float, ...], Thresholds] | None = None
     for unknown in UNKNOWN_WORD_SHARES:
@@ -218,23 +220,15 @@ def japanese(args: argparse.Namespace) -> None:
     t = THRESHOLDS
     evidence = (t.semantic_evidence, t.small_talk, t.suggest, t.exact)
 
-    def split(path: Path) -> tuple[list[tuple[str, str | None]], ...]:
-        evaluation = read_evaluation_set(path)
-        return (
-            list(evaluation.in_scope),
-            [(q, None) for q in evaluation.out_of_scope],
-            [(q, None) for q in evaluation.small_talk],
-        )
-
     def figures(
-        parts: tuple[list[tuple[str, str | None]], ...],
+        questions: tuple[list[tuple[str, str | None]], ...],
         chosen: Thresholds,
         answer: float,
         margin: float,
         cache: dict[str, object],
     ) -> tuple[int, int, float, int]:
         """Confident right, wrong, out-of-scope answered (a rate), small talk answered."""
-        inside, outside, talk = (features(matcher, chosen, p, cache) for p in parts)
+        inside, outside, talk = (features(matcher, chosen, p, cache) for p in questions)
         settings = (answer, margin, *evidence)
         got = answered(inside, *settings)
         oos = float(answered(outside, *settings).mean()) if len(outside.top) else 0.0
@@ -245,7 +239,7 @@ def japanese(args: argparse.Namespace) -> None:
             int(answered(talk, *settings).sum()),
         )
 
-    tune, cache = split(tune_path), {}
+    tune, cache = parts(read_evaluation_set(tune_path)), {}
     best: tuple[tuple[float, ...], Thresholds] | None = None
     for lexical_weight in (*LEXICAL_WEIGHTS, 0.9, 1.0):
         weighted = dataclasses.replace(t, japanese_lexical_weight=lexical_weight)
@@ -270,13 +264,13 @@ def japanese(args: argparse.Namespace) -> None:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for path in (tune_path, report_path):
-        parts = split(path)
+        questions = parts(read_evaluation_set(path))
         right, wrong, oos, talk = figures(
-            parts, chosen, chosen.japanese_answer, chosen.japanese_margin, {}
+            questions, chosen, chosen.japanese_answer, chosen.japanese_margin, {}
         )
+        in_scope = len(questions[0])
         print(
-            f"| {path.name} | {len(parts[0])} | {right / len(parts[0]):.1%} | {wrong} "
-            f"| {oos:.1%} | {talk} |"
+            f"| {path.name} | {in_scope} | {right / in_scope:.1%} | {wrong} | {oos:.1%} | {talk} |"
         )
 
 
