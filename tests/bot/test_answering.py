@@ -154,7 +154,8 @@ async def test_an_ambiguous_question_gets_suggestions_that_are_logged(
 ) -> None:
     outcome = await asked(answering, asking(SUGGESTING))
     assert isinstance(outcome, Suggestions)
-    assert [e.id for e in outcome.entries] == ["swallow-migration", "swallow-speed"]
+    # A near tie (fused 0.668 against 0.667): which comes first is the model's call.
+    assert sorted(e.id for e in outcome.entries) == ["swallow-migration", "swallow-speed"]
     stats = await store.stats(since=utcnow() - timedelta(hours=1))
     assert (stats.questions, stats.suggested) == (1, 1)
 

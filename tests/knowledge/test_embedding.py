@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 import pytest
+from tokenizers import Tokenizer
+
+from knowledge import SHIPPED_FAQ_DIR
 
 from knowledge.embedding import (
     DIMENSIONS,
@@ -17,13 +21,14 @@ from knowledge.embedding import (
     SentenceEncoder,
     verified,
 )
+from knowledge.loader import load_knowledge_base
 from knowledge.semantic import shared_phrase_embeddings
 
 
 def test_the_installed_and_built_model_files_are_the_pinned_ones() -> None:
     assert verified(SOURCE_MODEL_FILE).name == "model.onnx"
     assert verified(TOKENIZER_FILE).name == "tokenizer.json"
-    assert verified(MODEL_FILE).name == "all-MiniLM-L6-v2-dynamic-int8.onnx"
+    assert verified(MODEL_FILE).name == "all-MiniLM-L6-v2-dynamic-uint8.onnx"
 
 
 def test_a_model_that_was_never_built_is_one_line_that_says_how_to_build_it(
@@ -79,3 +84,41 @@ def test_a_phrase_loaded_with_others_gets_exactly_its_vector_as_a_question() -> 
     bulk = encoder.encode(texts)
     for text, row in zip(texts, bulk, strict=True):
         assert np.array_equal(encoder.encode_one(text), row)
+
+
+def hidden_states(texts: list[str], *, exact_products: bool) -> list[np.ndarray]:
+    """The built model's raw output for each text, optionally in onnxruntime's x64 mode that
+    multiplies 8-bit integers without saturating (slower; the bot never uses it)."""
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    if exact_products:
+        options.add_session_config_entry("session.x64quantprecision", "1")
+    session = onnxruntime.InferenceSession(
+        str(verified(MODEL_FILE)), options, providers=["CPUExecutionProvider"]
+    )
+    tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_FILE)))
+    tokenizer.no_padding()
+    outputs = []
+    for text in texts:
+        ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in {i.name for i in session.get_inputs()}:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        outputs.append(session.run(["last_hidden_state"], feeds)[0])
+    return outputs
+
+
+def test_the_model_computes_the_same_vectors_on_every_x86_processor() -> None:
+    # On x86 processors without VNNI, onnxruntime's fast int8 product of unsigned activations
+    # and signed weights saturates, so a signed-weight model gave other vectors (and other
+    # answers) there than on a VNNI machine. The built model's weights are unsigned, which
+    # every kernel multiplies exactly: the fast path must equal the exact one, bit for bit.
+    # (On a VNNI machine both paths are exact anyway; this fails only where it matters.)
+    knowledge_base = load_knowledge_base(SHIPPED_FAQ_DIR).knowledge_base
+    assert knowledge_base is not None
+    entries = knowledge_base.entries
+    texts = [phrase for entry in entries[:20] for phrase in entry.phrases[:2]]
+    fast = hidden_states(texts, exact_products=False)
+    exact = hidden_states(texts, exact_products=True)
+    for text, a, b in zip(texts, fast, exact, strict=True):
+        assert np.array_equal(a, b), text
