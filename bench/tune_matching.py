@@ -3,8 +3,9 @@
 Run with `.venv/bin/python bench/tune_matching.py`. Each question of `tests/data/eval.yaml`
 is scored once per scoring setting (`Matcher.score`), then every combination of decision
 thresholds is tried on those scores at once. It prints the best settings under the
-constraints (out-of-scope answered ≤ --max-oos, no small talk answered) and, for information
-only, what they give on the holdout, which is never used to choose. The figures that count
+constraints (out-of-scope answered ≤ --max-oos, no small talk answered) and their figures
+beside those of the settings shipped in `Thresholds`; the holdout's figures are printed for
+information only and never used to choose. The figures that count
 are then the ones `faqbot eval` prints with the chosen values written into `Thresholds`.
 
 With `--japanese` it tunes the Japanese questions' weight and thresholds (``japanese_*``)
@@ -183,31 +184,37 @@ def main() -> None:
     ):
         print(f"| {name} | {getattr(chosen, name)} |")
     print()
+    # Beside the search's best, the settings in Thresholds now: how far apart the two are
+    # on the tuning set tells whether a change of setting would be worth making.
     print(
-        "| set | in-scope | confident right | wrong | out-of-scope answered "
+        "| settings | set | in-scope | confident right | wrong | out-of-scope answered "
         "| small talk answered | small talk recognised |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    matcher = Matcher(knowledge_base, chosen, embeddings)
-    for path, evaluation in [(args.tune, tune), *reports]:
-        inside, outside, talk = (features(matcher, chosen, p, {}) for p in parts(evaluation))
-        settings = (
-            chosen.answer,
-            chosen.margin,
-            chosen.semantic_evidence,
-            chosen.small_talk,
-            chosen.suggest,
-            chosen.exact,
-        )
-        got = answered(inside, *settings)
-        recognised = ((talk.small_talk >= chosen.small_talk) & (talk.small_talk >= talk.top)).sum()
-        wrong = int((got & ~inside.right).sum())
-        talk_answered = int(answered(talk, *settings).sum())
-        print(
-            f"| {path.name} | {len(inside.top)} | {(got & inside.right).mean():.1%} | {wrong} "
-            f"| {answered(outside, *settings).mean():.1%} | {talk_answered} "
-            f"| {int(recognised)}/{len(talk.top)} |"
-        )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, compared in (("search's best", chosen), ("shipped", THRESHOLDS)):
+        matcher = Matcher(knowledge_base, compared, embeddings)
+        for path, evaluation in [(args.tune, tune), *reports]:
+            inside, outside, talk = (features(matcher, compared, p, {}) for p in parts(evaluation))
+            settings = (
+                compared.answer,
+                compared.margin,
+                compared.semantic_evidence,
+                compared.small_talk,
+                compared.suggest,
+                compared.exact,
+            )
+            got = answered(inside, *settings)
+            recognised = (
+                (talk.small_talk >= compared.small_talk) & (talk.small_talk >= talk.top)
+            ).sum()
+            wrong = int((got & ~inside.right).sum())
+            talk_answered = int(answered(talk, *settings).sum())
+            print(
+                f"| {label} | {path.name} | {len(inside.top)} "
+                f"| {(got & inside.right).mean():.1%} ({int((got & inside.right).sum())}) "
+                f"| {wrong} | {answered(outside, *settings).mean():.1%} | {talk_answered} "
+                f"| {int(recognised)}/{len(talk.top)} |"
+            )
 
 
 def japanese(args: argparse.Namespace) -> None:
@@ -260,18 +267,21 @@ def japanese(args: argparse.Namespace) -> None:
         print(f"| {name} | {getattr(chosen, name)} |")
     print()
     print(
-        "| set | in-scope | confident right | wrong | out-of-scope answered | small talk answered |"
+        "| settings | set | in-scope | confident right | wrong | out-of-scope answered "
+        "| small talk answered |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for path in (tune_path, report_path):
-        questions = parts(read_evaluation_set(path))
-        right, wrong, oos, talk = figures(
-            questions, chosen, chosen.japanese_answer, chosen.japanese_margin, {}
-        )
-        in_scope = len(questions[0])
-        print(
-            f"| {path.name} | {in_scope} | {right / in_scope:.1%} | {wrong} | {oos:.1%} | {talk} |"
-        )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, compared in (("search's best", chosen), ("shipped", t)):
+        for path in (tune_path, report_path):
+            questions = parts(read_evaluation_set(path))
+            right, wrong, oos, talk = figures(
+                questions, compared, compared.japanese_answer, compared.japanese_margin, {}
+            )
+            in_scope = len(questions[0])
+            print(
+                f"| {label} | {path.name} | {in_scope} | {right / in_scope:.1%} ({right}) "
+                f"| {wrong} | {oos:.1%} | {talk} |"
+            )
 
 
 if __name__ == "__main__":

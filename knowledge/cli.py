@@ -70,18 +70,19 @@ class Gates:
 
 
 def load_or_report(
-    faq_dir: Path, out: TextIO = sys.stderr, *, lexical_only: bool = False
+    faq_dir: Path, out: TextIO | None = None, *, lexical_only: bool = False
 ) -> Matcher | None:
-    """The matcher over the FAQ, or None after printing why the FAQ or the model cannot load."""
+    """The matcher over the FAQ, or None after printing (to ``out``, by default the standard
+    error stream of the moment) why the FAQ or the model cannot load."""
     result = load_knowledge_base(faq_dir)
     if result.knowledge_base is None:
-        print_problems(result, out)
+        print_problems(result, out or sys.stderr)
         return None
     return build_matcher(result.knowledge_base, out, lexical_only=lexical_only)
 
 
 def build_matcher(
-    knowledge_base: KnowledgeBase, out: TextIO = sys.stderr, *, lexical_only: bool = False
+    knowledge_base: KnowledgeBase, out: TextIO | None = None, *, lexical_only: bool = False
 ) -> Matcher | None:
     """The hybrid matcher, or None after printing in one line why the model cannot load."""
     if lexical_only:
@@ -91,7 +92,7 @@ def build_matcher(
         # embeds each phrase once.
         embeddings = shared_phrase_embeddings()
     except ModelError as exc:
-        print(f"error: {exc}", file=out)
+        print(f"error: {exc}", file=out or sys.stderr)
         return None
     return Matcher(knowledge_base, embeddings=embeddings)
 

@@ -1,4 +1,10 @@
-"""The faqbot command's contracts, run as a real subprocess like a maintainer would."""
+"""The faqbot command's contracts, as a maintainer sees them: exit codes, stdout and stderr.
+
+Most run the command line in this process (``bot.cli.main`` with the real argument parser,
+streams and settings), so the embedding model loads once per test worker rather than once a
+command; the tests whose point is the process itself (its environment, its working directory,
+a damaged install) start a real one.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
+from bot.cli import main
 from knowledge.cli import NOT_TRANSLATED_JA, chat_loop, terminal_text
 from knowledge.embedding import MODEL_FILE
 from knowledge.loader import load_knowledge_base
@@ -23,27 +32,42 @@ MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
 BILINGUAL_FAQ = Path(__file__).parents[1] / "data" / "bilingual-faq"
 
 
-def faqbot(
-    *args: str, stdin: str | None = None, faq: Path = MINI_FAQ
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--faq-dir", str(faq), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_ask_prints_question_answer_and_sources() -> None:
+class Faqbot(Protocol):
+    def __call__(self, *args: str, stdin: str | None = None, faq: Path = MINI_FAQ) -> Run: ...
+
+
+@pytest.fixture
+def faqbot(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Faqbot:
+    """``faqbot --faq-dir <faq> <args>`` with ``stdin`` as its input, run in this process."""
+
+    def run(*args: str, stdin: str | None = None, faq: Path = MINI_FAQ) -> Run:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        capsys.readouterr()  # what earlier runs printed is theirs
+        try:
+            code = main(["--faq-dir", str(faq), *args])
+        except SystemExit as exit_:  # argparse's --help and usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def test_ask_prints_question_answer_and_sources(faqbot: Faqbot) -> None:
     run = faqbot("ask", "how fast can swallows fly")
     assert run.returncode == 0
     assert run.stdout.startswith("How fast can a swallow fly?\n\nA swallow cruises")
     assert "Sources:\n  - Example source <https://example.org/speed>" in run.stdout
 
 
-def test_ask_json_prints_the_documented_object() -> None:
+def test_ask_json_prints_the_documented_object(faqbot: Faqbot) -> None:
     run = faqbot("ask", "--json", "owl night vision")
     result = json.loads(run.stdout)
     assert set(result) == {
@@ -55,13 +79,15 @@ def test_ask_json_prints_the_documented_object() -> None:
     assert result["candidates"][0] == {"id": "owl-night-vision", "score": result["score"]}
 
 
-def test_ask_json_id_is_null_unless_answered() -> None:
+def test_ask_json_id_is_null_unless_answered(faqbot: Faqbot) -> None:
     result = json.loads(faqbot("ask", "--json", "weather in tokyo").stdout)
     assert result["decision"] == "none"
     assert result["id"] is None
 
 
-def test_ask_json_stdin_mode_writes_one_line_per_input_line_blank_ones_included() -> None:
+def test_ask_json_stdin_mode_writes_one_line_per_input_line_blank_ones_included(
+    faqbot: Faqbot,
+) -> None:
     stdin = "owl night vision\n\n   \nswallow migration\nweather\n"
     run = faqbot("ask", "--json", "-", stdin=stdin)
     lines = [json.loads(line) for line in run.stdout.splitlines()]
@@ -69,7 +95,7 @@ def test_ask_json_stdin_mode_writes_one_line_per_input_line_blank_ones_included(
     assert [r["id"] for r in lines] == ["owl-night-vision", None, None, "swallow-migration", None]
 
 
-def test_ask_explain_shows_both_scores_the_words_and_the_reason() -> None:
+def test_ask_explain_shows_both_scores_the_words_and_the_reason(faqbot: Faqbot) -> None:
     run = faqbot("ask", "--explain", "swalow migraton")
     assert run.returncode == 0
     assert "typos:    swalow -> swallow" in run.stdout
@@ -84,20 +110,20 @@ def test_ask_explain_shows_both_scores_the_words_and_the_reason() -> None:
     assert "because:  " in run.stdout
 
 
-def test_ask_explain_json_carries_the_ranked_scores() -> None:
+def test_ask_explain_json_carries_the_ranked_scores(faqbot: Faqbot) -> None:
     result = json.loads(faqbot("ask", "--explain", "--json", "owl night vision").stdout)
     assert result["id"] == "owl-night-vision"
     assert result["reason"]
     assert {"id", "score", "lexical", "semantic"} == set(result["ranked"][0])
 
 
-def test_check_is_clean_on_a_good_faq() -> None:
+def test_check_is_clean_on_a_good_faq(faqbot: Faqbot) -> None:
     run = faqbot("check", str(MINI_FAQ))
     assert run.returncode == 0
     assert run.stdout.strip() == "OK: 5 entries, 0 error(s), 0 warning(s)"
 
 
-def test_check_exits_1_listing_every_error(tmp_path: Path) -> None:
+def test_check_exits_1_listing_every_error(tmp_path: Path, faqbot: Faqbot) -> None:
     (tmp_path / "a.yaml").write_text("topic: b\nentries: []\n")
     (tmp_path / "c.yaml").write_text("- not a mapping\n")
     run = faqbot("check", str(tmp_path))
@@ -110,7 +136,7 @@ def test_check_exits_1_listing_every_error(tmp_path: Path) -> None:
     )
 
 
-def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
+def test_check_strict_fails_on_warnings(tmp_path: Path, faqbot: Faqbot) -> None:
     text = (
         (MINI_FAQ / "ships.yaml")
         .read_text()
@@ -143,7 +169,9 @@ def ships_with_extra_sources(directory: Path, count: int, title_padding: int) ->
     return text
 
 
-def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) -> None:
+def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(
+    tmp_path: Path, faqbot: Faqbot
+) -> None:
     text = ships_with_extra_sources(tmp_path, 20, 120)
     run = faqbot("check", str(tmp_path))
     assert run.returncode == 0
@@ -155,14 +183,18 @@ def test_check_warns_when_an_entrys_sources_cannot_all_be_shown(tmp_path: Path) 
     assert "cannot be shown at all" not in warning  # the list on request holds them all
 
 
-def test_check_says_when_some_sources_cannot_be_shown_even_on_request(tmp_path: Path) -> None:
+def test_check_says_when_some_sources_cannot_be_shown_even_on_request(
+    tmp_path: Path, faqbot: Faqbot
+) -> None:
     ships_with_extra_sources(tmp_path, 40, 170)
     run = faqbot("check", str(tmp_path))
     warning = next(line for line in run.stdout.splitlines() if "do not fit" in line)
     assert "cannot be shown at all" in warning
 
 
-def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(tmp_path: Path) -> None:
+def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(
+    tmp_path: Path, faqbot: Faqbot
+) -> None:
     (tmp_path / "a.yaml").write_text("topic: a\n")
     run = faqbot("ask", "anything", faq=tmp_path)
     assert run.returncode == 1
@@ -170,7 +202,7 @@ def test_commands_that_need_the_faq_fail_cleanly_when_it_is_broken(tmp_path: Pat
     assert "Traceback" not in run.stderr
 
 
-def test_eval_reports_figures_and_misses(tmp_path: Path) -> None:
+def test_eval_reports_figures_and_misses(tmp_path: Path, faqbot: Faqbot) -> None:
     evaluation = tmp_path / "eval.yaml"
     evaluation.write_text(
         "in_scope:\n"
@@ -190,7 +222,7 @@ def test_eval_reports_figures_and_misses(tmp_path: Path) -> None:
     assert "miss: 'boat speed unit' expected ship-anchor" in text
 
 
-def test_eval_gates_fail_the_run_below_the_given_figures(tmp_path: Path) -> None:
+def test_eval_gates_fail_the_run_below_the_given_figures(tmp_path: Path, faqbot: Faqbot) -> None:
     evaluation = tmp_path / "eval.yaml"
     evaluation.write_text(
         "in_scope:\n"
@@ -206,7 +238,7 @@ def test_eval_gates_fail_the_run_below_the_given_figures(tmp_path: Path) -> None
     assert "top-1 accuracy 50.0% < 90.0%" in failing.stdout
 
 
-def test_eval_with_an_unknown_expected_id_is_a_usage_error(tmp_path: Path) -> None:
+def test_eval_with_an_unknown_expected_id_is_a_usage_error(tmp_path: Path, faqbot: Faqbot) -> None:
     evaluation = tmp_path / "eval.yaml"
     evaluation.write_text("in_scope:\n  - {q: 'x', id: no-such-entry}\n")
     run = faqbot("eval", str(evaluation))
@@ -214,13 +246,13 @@ def test_eval_with_an_unknown_expected_id_is_a_usage_error(tmp_path: Path) -> No
     assert "'no-such-entry' is not in the FAQ" in run.stderr
 
 
-def test_chat_answers_and_picks_suggestions_by_number() -> None:
+def test_chat_answers_and_picks_suggestions_by_number(faqbot: Faqbot) -> None:
     run = faqbot("chat", stdin="owl night vision\nquit\n")
     assert run.returncode == 0
     assert "How do owls see at night?" in run.stdout
 
 
-def test_every_command_has_help() -> None:
+def test_every_command_has_help(faqbot: Faqbot) -> None:
     for command in ("ask", "chat", "check", "eval"):
         run = faqbot(command, "--help")
         assert run.returncode == 0
@@ -324,7 +356,7 @@ def test_eval_finds_its_default_set_when_run_outside_the_repository(tmp_path: Pa
     assert list(json.loads(run.stdout)) == [str(ROOT / "tests" / "data" / "eval.yaml")]
 
 
-def test_a_japanese_question_is_answered_in_japanese_and_says_so_in_json() -> None:
+def test_a_japanese_question_is_answered_in_japanese_and_says_so_in_json(faqbot: Faqbot) -> None:
     run = faqbot("ask", "--json", "ツバメはどのくらい速く飛べますか", faq=BILINGUAL_FAQ)
     result = json.loads(run.stdout)
     assert (result["id"], result["locale"]) == ("swallow-speed", "ja")
@@ -333,7 +365,9 @@ def test_a_japanese_question_is_answered_in_japanese_and_says_so_in_json() -> No
     assert "出典" in shown
 
 
-def test_locale_ja_answers_in_japanese_where_written_and_in_english_with_a_note_elsewhere() -> None:
+def test_locale_ja_answers_in_japanese_where_written_and_in_english_with_a_note_elsewhere(
+    faqbot: Faqbot,
+) -> None:
     translated = faqbot("ask", "--locale", "ja", "how fast can a swallow fly", faq=BILINGUAL_FAQ)
     assert translated.stdout.startswith("ツバメはどのくらい速く飛べますか？")
     # owl-night-vision has no Japanese block in the fixture.
