@@ -8,7 +8,7 @@ DEV_LOCK   := requirements-dev.lock
 BUILD_LOCK := requirements-build.lock
 BOOTSTRAP_LOCK := requirements-bootstrap.lock
 # The embedding model the bot runs, built from the registry's export (knowledge/model_build.py).
-MODEL      := knowledge/models/all-MiniLM-L6-v2-dynamic-uint8.onnx
+MODEL      := knowledge/models/all-MiniLM-L6-v2-dynamic-int8.onnx
 COMPILE  := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
             --no-emit-index-url --no-emit-find-links
 

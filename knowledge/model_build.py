@@ -13,17 +13,8 @@ Both steps are onnxruntime's own tools; nothing here touches the graph by hand:
 1. the registry model is loaded with basic graph optimisation (semantics-preserving,
    hardware-independent constant folding) and the optimised graph saved: the Cast and Mul
    dequantisation becomes plain fp32 weights;
-2. ``onnxruntime.quantization.quantize_dynamic`` quantises those weights to unsigned
-   8-bit integers, per channel.
-
-Why unsigned weights: the activations are unsigned 8-bit, and onnxruntime multiplies an
-unsigned activation by a *signed* weight, on x86 processors without VNNI (AVX2, and AVX-512
-before VNNI), with an instruction whose 16-bit pair sums saturate; with VNNI, exactly. So a
-signed-weight model computes other vectors on other processors: measured, the same file and
-the same code gave 367 confident right answers on ``eval.yaml`` on a VNNI machine and fewer,
-with more out-of-scope questions answered, on an AVX2 one. With unsigned weights every x86
-kernel multiplies exactly (the products are widened before they are added), so the vectors
-are the same wherever the bot runs, and ``tests/knowledge/test_embedding.py`` pins them.
+2. ``onnxruntime.quantization.quantize_dynamic`` quantises those weights to int8, per
+   channel.
 
 With the locked onnx and onnxruntime the result is the same file byte for byte, so its size
 and hash are pinned in ``knowledge.embedding`` like the registry files, and a build that
@@ -56,7 +47,7 @@ def build(output: Path) -> None:
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
         options.optimized_model_filepath = str(folded)
         onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
-        quantised = Path(scratch) / "uint8.onnx"
+        quantised = Path(scratch) / "int8.onnx"
         # quantize_dynamic logs (on the root logger) a suggestion to run its pre-processing
         # (shape inference and graph optimisation); step 1 is that optimisation, and the
         # shapes are not needed for MatMul weights, so the suggestion is noise here. Quiet
@@ -68,8 +59,7 @@ def build(output: Path) -> None:
             # Per channel: each output column of a weight matrix gets its own scale. With one
             # scale per matrix the vectors drift from the fp32 model's (mean cosine 0.967 to
             # them on eval questions, and worse matching); per channel they stay at 0.994.
-            # Unsigned: see the module's docstring.
-            quantize_dynamic(folded, quantised, weight_type=QuantType.QUInt8, per_channel=True)
+            quantize_dynamic(folded, quantised, weight_type=QuantType.QInt8, per_channel=True)
         finally:
             root.setLevel(level)
         size, digest = fingerprint(quantised)
