@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
+from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment, shared_vector_cache
 
 from testkit.discord_double import DiscordDouble
 
@@ -81,7 +81,12 @@ async def finished_run(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *program,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT), **env},
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(PROJECT_ROOT),
+            **shared_vector_cache(),  # the shipped FAQ's phrases are embedded once a run
+            **env,
+        },
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -16,6 +16,13 @@ LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"
 VECTOR_FILE = "FAQBOT_TESTS_VECTOR_FILE"
 
 
+def shared_vector_cache() -> dict[str, str]:
+    """The setting that makes a bot process keep its phrase vectors in this run's shared file
+    (tests/conftest.py), or nothing outside a test run."""
+    shared = os.environ.get(VECTOR_FILE)
+    return {"FAQBOT_VECTOR_CACHE": shared} if shared else {}
+
+
 def bot_environment(
     double: DiscordDouble, tmp_path: Path, faq_dir: Path, **settings: str
 ) -> dict[str, str]:
@@ -34,6 +41,6 @@ def bot_environment(
         "FAQBOT_ASK_RATE": "100000",
         "FAQBOT_BURST_SECONDS": "0",
         # The bots a test process starts share their phrase vectors (tests/conftest.py).
-        **({"FAQBOT_VECTOR_CACHE": shared} if (shared := os.environ.get(VECTOR_FILE)) else {}),
+        **shared_vector_cache(),
         **settings,
     }
