@@ -153,7 +153,7 @@ class SentenceEncoder:
         # saturate, so the same file gave other vectors, and other answers, on an AVX2
         # machine than on a VNNI one (the README's "The model and its runtime"). This option,
         # onnxruntime's documented remedy, switches such processors to its exact kernel (it
-        # changes nothing where VNNI is present) at no measurable cost per question.
+        # changes nothing where VNNI is present); the README's benchmarks run with it.
         # tests/knowledge/test_embedding.py checks that the vectors are the exact ones.
         options.add_session_config_entry(EXACT_INTEGER_PRODUCTS, "1")
         try:
