@@ -204,6 +204,7 @@ def main() -> None:
                 compared.exact,
             )
             got = answered(inside, *settings)
+            right = got & inside.right
             recognised = (
                 (talk.small_talk >= compared.small_talk) & (talk.small_talk >= talk.top)
             ).sum()
@@ -211,7 +212,7 @@ def main() -> None:
             talk_answered = int(answered(talk, *settings).sum())
             print(
                 f"| {label} | {path.name} | {len(inside.top)} "
-                f"| {(got & inside.right).mean():.1%} ({int((got & inside.right).sum())}) "
+                f"| {right.mean():.1%} ({int(right.sum())}) "
                 f"| {wrong} | {answered(outside, *settings).mean():.1%} | {talk_answered} "
                 f"| {int(recognised)}/{len(talk.top)} |"
             )
