@@ -27,7 +27,7 @@ from knowledge.loader import PhrasePositions, load_knowledge_base, relative_to
 from knowledge.matching import Matcher
 from knowledge.model import KnowledgeBase
 from knowledge.problems import Problem
-from knowledge.semantic import PhraseEmbeddings, shared_phrase_embeddings
+from knowledge.semantic import PhraseEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class KnowledgeService:
         self,
         faq_dir: Path,
         *,
-        embeddings: PhraseEmbeddings | None = None,
+        embeddings: PhraseEmbeddings,
         settle: float = SETTLE_SECONDS,
         settle_limit: float = SETTLE_LIMIT_SECONDS,
         loaded: FaqSnapshot | None = None,
@@ -124,7 +124,7 @@ class KnowledgeService:
         (the tests start hundreds of bots on one FAQ)."""
         self.faq_dir = faq_dir
         # The semantic stage is part of every matcher the bot serves; ModelError propagates.
-        self._embeddings = embeddings if embeddings is not None else shared_phrase_embeddings()
+        self._embeddings = embeddings
         self.settle = settle
         self.settle_limit = settle_limit
         # Messages name files as the FAQ's maintainers know them, not by this server's paths.

@@ -8,13 +8,15 @@ entry embeds only that entry's new phrases.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import os
 import tempfile
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,27 @@ class VectorFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Held while a process embeds phrases missing from the file and writes them, so that
+        processes starting together on one file (shards on one machine) embed a phrase once:
+        the others wait, then read it. An advisory lock on a file beside this one; where it
+        cannot be taken (a read-only directory), the work goes on without it."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a")  # noqa: SIM115 - closed below, after the unlock
+        except OSError as exc:
+            log.debug("phrase vectors in %s are made without a lock: %s", self.path, exc)
+            yield
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read(self, model_id: str) -> dict[str, Vectors]:
         try:
@@ -99,19 +122,30 @@ class PhraseEmbeddings:
         with self._lock:
             unique = list(dict.fromkeys(phrases))
             missing = [p for p in unique if (model, p) not in self._cache]
-            if missing:
-                for phrase, vector in zip(missing, self.encoder.encode(missing), strict=True):
-                    self._cache[(model, phrase)] = vector
-                self.embedded += len(missing)
+            if missing and self._store is not None:
+                with self._store.locked():
+                    # Another process may have embedded them since this one read the file.
+                    for text, vector in self._store.read(model).items():
+                        self._cache.setdefault((model, text), vector)
+                    self._embed([p for p in missing if (model, p) not in self._cache])
+                    kept = {text: v for (owner, text), v in self._cache.items() if owner == model}
+                    self._store.write(model, kept)
+            elif missing:
+                self._embed(missing)
             rows = [self._cache[(model, p)] for p in phrases]
             if len(self._cache) > len(unique) + CACHE_SLACK:
                 self._cache = {(model, p): self._cache[(model, p)] for p in unique}
-            if missing and self._store is not None:
-                kept = {text: v for (owner, text), v in self._cache.items() if owner == model}
-                self._store.write(model, kept)
         if not rows:
             return np.zeros((0, self.encoder.dimensions), dtype=np.float32)
         return np.vstack(rows)
+
+    def _embed(self, phrases: list[str]) -> None:
+        if not phrases:
+            return
+        model = self.encoder.model_id
+        for phrase, vector in zip(phrases, self.encoder.encode(phrases), strict=True):
+            self._cache[(model, phrase)] = vector
+        self.embedded += len(phrases)
 
     def query(self, text: str) -> Vectors:
         """The vector of a question; a question that is an FAQ phrase reuses its vector."""
@@ -119,15 +153,26 @@ class PhraseEmbeddings:
         return cached if cached is not None else self.encoder.encode_one(text)
 
 
-@functools.cache
 def shared_phrase_embeddings(store: Path | None = None) -> PhraseEmbeddings:
-    """One per process (per ``store``, the file to keep vectors in between runs), made on
-    first use: the model loads once, and a vector is a pure function of its text, so every
-    matcher in the process can share the cache.
+    """One per process and ``store`` (the file to keep vectors in between runs), made on
+    first use: every matcher in the process can share its cache, since a vector is a pure
+    function of its text, and every one of them shares one encoder, so the model loads once.
 
     Raises ModelError (one line) when the model files are missing or not the expected ones.
     """
-    return PhraseEmbeddings(SentenceEncoder(), VectorFile(store) if store else None)
+    # Normalised here: the cache below keys on its arguments as written, and f() and f(None)
+    # would otherwise be two caches, each embedding the whole FAQ.
+    return _phrase_embeddings_for(store.resolve() if store is not None else None)
+
+
+@functools.cache
+def _phrase_embeddings_for(store: Path | None) -> PhraseEmbeddings:
+    return PhraseEmbeddings(_shared_encoder(), VectorFile(store) if store else None)
+
+
+@functools.cache
+def _shared_encoder() -> SentenceEncoder:
+    return SentenceEncoder()
 
 
 class SemanticIndex:

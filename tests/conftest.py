@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support.bot_process import VECTOR_FILE
+from support.phrase_vectors import VECTOR_FILE
 from support.postgres_server import REQUIRE_VARIABLE, PostgresServer, find_bindir
 
 from bot.storage.backend import Target
@@ -26,9 +26,10 @@ def mini_faq() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_phrase_vectors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The bot processes this run starts keep their phrase vectors in one file, in the run's
-    temporary directory (shared by xdist's workers; each file write replaces it whole), so
-    every run starts without it: the first embeds the FAQ's phrases, the others read them."""
+    """Every process of this run keeps its phrase vectors in one file, in the run's temporary
+    directory (shared by xdist's workers; each file write replaces it whole), so every run
+    starts without it: the first to need a phrase embeds it, the others read it
+    (tests/support/phrase_vectors.py)."""
     run_directory = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         run_directory = run_directory.parent  # pytest-N/, above this worker's popen-gwN/

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from support.phrase_vectors import phrase_embeddings
 
 from bot.answering import (
     VOTE_RATE,
@@ -50,7 +51,7 @@ MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
 
 @pytest.fixture(scope="module")
 def knowledge() -> KnowledgeService:
-    return KnowledgeService(MINI_FAQ)
+    return KnowledgeService(MINI_FAQ, embeddings=phrase_embeddings())
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from support.answers import answered_entry
+from support.phrase_vectors import phrase_embeddings
 
 from bot.client import FaqBot
 from bot.knowledge_service import FaqSnapshot, KnowledgeService
@@ -58,7 +59,7 @@ async def watching(service: KnowledgeService, interval: float = 0.05) -> AsyncIt
 
 
 async def test_an_editor_lock_file_does_not_stop_hot_reload(faq_dir: Path, eventually: Any) -> None:
-    service = KnowledgeService(faq_dir)
+    service = KnowledgeService(faq_dir, embeddings=phrase_embeddings())
     async with watching(service):
         # Emacs's lock while a file is edited: a symbolic link to nowhere, named after it.
         (faq_dir / f".#{TSUBAME_FILE}").symlink_to("maintainer@laptop.4242:1764000000")
@@ -79,7 +80,7 @@ async def test_an_editor_lock_file_does_not_stop_hot_reload(faq_dir: Path, event
 async def test_a_broken_symlink_does_not_stop_later_edits_being_served(
     faq_dir: Path, eventually: Any, name: str, target: str
 ) -> None:
-    service = KnowledgeService(faq_dir)
+    service = KnowledgeService(faq_dir, embeddings=phrase_embeddings())
     async with watching(service):
         (faq_dir / name).symlink_to(target)
         await asyncio.sleep(0.5)  # some polls, so the watcher has seen the link before the edit
@@ -137,7 +138,7 @@ async def test_a_broken_edit_leaves_the_last_good_faq_serving_until_it_is_fixed(
 
 
 async def test_a_reload_outcome_reports_the_change_and_a_refusal(faq_dir: Path) -> None:
-    service = KnowledgeService(faq_dir)
+    service = KnowledgeService(faq_dir, embeddings=phrase_embeddings())
     unchanged = await service.reload()
     assert unchanged.ok
     assert not unchanged.changed
@@ -164,7 +165,7 @@ async def test_readers_only_ever_see_a_whole_faq_while_reloads_run(faq_dir: Path
     Each sample must be one complete FAQ, the original or the edited one: its entries, its
     index and its version always agree, so no reader is served half of an edit.
     """
-    service = KnowledgeService(faq_dir)
+    service = KnowledgeService(faq_dir, embeddings=phrase_embeddings())
     original_text = (faq_dir / TSUBAME_FILE).read_text()
     original_count = len(service.current.knowledge_base.entries)
     add_alternate(faq_dir, "tsubame-status", NEW_ALTERNATE)

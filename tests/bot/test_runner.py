@@ -9,7 +9,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment, shared_vector_cache
+from support.bot_process import LAUNCHER, PROJECT_ROOT, bot_environment
+from support.phrase_vectors import shared_vector_cache
 
 from testkit.discord_double import DiscordDouble
 

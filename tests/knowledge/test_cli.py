@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from support.phrase_vectors import phrase_embeddings
 
 from bot.cli import main
 from knowledge.cli import NOT_TRANSLATED_JA, chat_loop, terminal_text
 from knowledge.embedding import MODEL_FILE
 from knowledge.loader import load_knowledge_base
 from knowledge.matching import Matcher
-from knowledge.semantic import shared_phrase_embeddings
 
 ROOT = Path(__file__).parents[2]
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
@@ -305,7 +305,7 @@ def chat_transcript(*lines: str, faq: Path = MINI_FAQ) -> str:
     """What `faqbot chat` prints for these input lines, run in this process."""
     knowledge_base = load_knowledge_base(faq).knowledge_base
     assert knowledge_base is not None
-    matcher = Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
+    matcher = Matcher(knowledge_base, embeddings=phrase_embeddings())
     out = io.StringIO()
     assert chat_loop(matcher, io.StringIO("".join(f"{line}\n" for line in lines)), out) == 0
     return out.getvalue()

@@ -4,11 +4,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import phrase_embeddings
 
 from knowledge.loader import load_knowledge_base
 from knowledge.matching import THRESHOLDS, Decision, Matcher, Thresholds
 from knowledge.model import KnowledgeBase
-from knowledge.semantic import shared_phrase_embeddings
 from knowledge.text import MAX_INPUT_CHARS, normalise
 
 
@@ -22,7 +22,7 @@ def knowledge_base() -> KnowledgeBase:
 @pytest.fixture(scope="module")
 def matcher(knowledge_base: KnowledgeBase) -> Matcher:
     """The hybrid matcher the bot serves, with the real embedding model."""
-    return Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
+    return Matcher(knowledge_base, embeddings=phrase_embeddings())
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_close_runners_up_turn_an_answer_into_suggestions(matcher: Matcher) -> N
     cautious = Matcher(
         matcher.knowledge_base,
         dataclasses.replace(THRESHOLDS, margin=0.3),
-        embeddings=shared_phrase_embeddings(),
+        embeddings=phrase_embeddings(),
     )
     result = cautious.match("swallow")
     assert result.decision is Decision.SUGGEST
@@ -132,7 +132,7 @@ def test_weak_matches_are_suggested_not_answered(matcher: Matcher) -> None:
     strict = Matcher(
         matcher.knowledge_base,
         dataclasses.replace(THRESHOLDS, answer=0.99),
-        embeddings=shared_phrase_embeddings(),
+        embeddings=phrase_embeddings(),
     )
     result = strict.match("how fast do swallows fly?")
     assert result.decision is Decision.SUGGEST
@@ -142,7 +142,7 @@ def test_weak_matches_are_suggested_not_answered(matcher: Matcher) -> None:
 def test_matching_is_deterministic(matcher: Matcher) -> None:
     first = matcher.match("swallow")
     assert all(matcher.match("swallow") == first for _ in range(5))
-    again = Matcher(matcher.knowledge_base, embeddings=shared_phrase_embeddings())
+    again = Matcher(matcher.knowledge_base, embeddings=phrase_embeddings())
     assert again.match("swallow") == first
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import phrase_embeddings
 
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import Decision, Matcher
 from knowledge.model import KnowledgeBase
-from knowledge.semantic import shared_phrase_embeddings
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def knowledge_base() -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def matcher(knowledge_base: KnowledgeBase) -> Matcher:
-    return Matcher(knowledge_base, embeddings=shared_phrase_embeddings())
+    return Matcher(knowledge_base, embeddings=phrase_embeddings())
 
 
 def test_a_japanese_question_is_answered_through_the_entrys_japanese_phrases(
@@ -64,7 +64,7 @@ def test_a_japanese_question_is_never_taken_for_small_talk_by_meaning() -> None:
     # "AJCCBCはどこにありますか" resembled 「ありがとう」 more than any entry.
     shipped = load_knowledge_base(SHIPPED_FAQ_DIR).knowledge_base
     assert shipped is not None
-    matcher = Matcher(shipped, embeddings=shared_phrase_embeddings())
+    matcher = Matcher(shipped, embeddings=phrase_embeddings())
     question = matcher.match("AJCCBCはどこにありますか")
     assert question.decision is not Decision.SMALL_TALK
     assert "ajccbc-launch" in [c.entry.id for c in question.candidates[:3]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,38 @@ def test_a_vector_file_that_cannot_be_written_is_only_a_warning(
     assert embeddings.vectors(["what is tsubame"]).shape[0] == 1
     assert "could not keep phrase vectors" in caplog.text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-directory"]
+
+
+def test_a_process_waits_for_phrases_another_is_embedding_into_the_file_and_reads_them(
+    tmp_path: Path,
+) -> None:
+    # Shards started together on one vector file: the one that finds the file locked must
+    # not embed the FAQ a second time, but read what the lock's holder wrote.
+    encoder = shared_phrase_embeddings().encoder
+    path = tmp_path / "phrase-vectors.npz"
+    phrases = ["what is tsubame", "who funds the ajccbc"]
+    waiting = PhraseEmbeddings(encoder, VectorFile(path))
+    result: list[np.ndarray] = []
+    with VectorFile(path).locked():
+        reader = threading.Thread(target=lambda: result.append(waiting.vectors(phrases)))
+        reader.start()
+        reader.join(timeout=0.3)
+        assert reader.is_alive()  # held up by the lock, not embedding
+        made = dict(zip(phrases, encoder.encode(phrases), strict=True))
+        VectorFile(path).write(encoder.model_id, made)
+    reader.join(timeout=10)
+    assert not reader.is_alive()
+    assert waiting.embedded == 0
+    assert np.array_equal(result[0], encoder.encode(phrases))
+
+
+def test_the_process_embeddings_are_one_whether_no_file_is_named_or_none() -> None:
+    # Two caches would embed the whole FAQ twice (a CLI matcher beside the bot's, say).
+    assert shared_phrase_embeddings() is shared_phrase_embeddings(None)
+
+
+def test_the_process_embeddings_for_two_files_share_one_encoder(tmp_path: Path) -> None:
+    one = shared_phrase_embeddings(tmp_path / "a.npz")
+    other = shared_phrase_embeddings(tmp_path / "b.npz")
+    assert one is not other
+    assert one.encoder is other.encoder is shared_phrase_embeddings().encoder

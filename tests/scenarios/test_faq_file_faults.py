@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from support.answers import answered_entry
+from support.phrase_vectors import phrase_embeddings
 
 from bot.client import FaqBot
 from bot.config import Settings
@@ -182,7 +183,9 @@ async def test_a_file_rewritten_in_pieces_while_reloads_run_is_only_ever_served_
     old = path.read_bytes()
     new = EDITS[name](old.decode()).encode()
     bot = FaqBot(settings)
-    bot.knowledge = KnowledgeService(faq_dir, settle=settle, settle_limit=settle_limit)
+    bot.knowledge = KnowledgeService(
+        faq_dir, embeddings=phrase_embeddings(), settle=settle, settle_limit=settle_limit
+    )
     old_version = bot.knowledge.version
     new_version = version_of(faq_dir, tmp_path, name, new)
     assert new_version != old_version

@@ -22,6 +22,7 @@ from typing import Any
 import discord
 import pytest
 import pytest_asyncio
+from support.phrase_vectors import phrase_embeddings, run_vector_file
 
 from bot.client import FaqBot
 from bot.config import Settings, variable
@@ -55,8 +56,8 @@ def knowledge_for(faq_dir: Path) -> KnowledgeService:
     load of a directory with the same content."""
     key = directory_digest(faq_dir)
     if (loaded := _LOADED.get(key)) is not None:
-        return KnowledgeService(faq_dir, loaded=loaded)
-    service = KnowledgeService(faq_dir)
+        return KnowledgeService(faq_dir, embeddings=phrase_embeddings(), loaded=loaded)
+    service = KnowledgeService(faq_dir, embeddings=phrase_embeddings())
     _LOADED[key] = service.current
     return service
 
@@ -86,6 +87,7 @@ def settings(tmp_path: Path, faq_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
         ask_rate=1000,
         burst_seconds=0,
         reload_seconds=0.1,
+        vector_cache=run_vector_file(),
     )
 
 

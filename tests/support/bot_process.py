@@ -5,22 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from support.phrase_vectors import shared_vector_cache
+
 from testkit.discord_double import DiscordDouble
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"
-
-
-# Set by tests/conftest.py: where this test process's bot processes keep phrase vectors. (Not
-# a FAQBOT_ name, which the settings fixture would clear from the environment.)
-VECTOR_FILE = "FAQBOT_TESTS_VECTOR_FILE"
-
-
-def shared_vector_cache() -> dict[str, str]:
-    """The setting that makes a bot process keep its phrase vectors in this run's shared file
-    (tests/conftest.py), or nothing outside a test run."""
-    shared = os.environ.get(VECTOR_FILE)
-    return {"FAQBOT_VECTOR_CACHE": shared} if shared else {}
 
 
 def bot_environment(

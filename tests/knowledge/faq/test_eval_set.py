@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import phrase_embeddings
 
 from knowledge.evaluation import EvaluationReport, EvaluationSet, evaluate, read_evaluation_set
 from knowledge.loader import SHIPPED_FAQ_DIR, load_knowledge_base
 from knowledge.matching import Matcher
-from knowledge.semantic import shared_phrase_embeddings
 from knowledge.text import words
 
 DATA = Path(__file__).parents[2] / "data"
@@ -28,7 +28,7 @@ EVAL_FILES = {"tuned": DATA / "eval.yaml", "held-back": DATA / "eval-holdout.yam
 def matcher() -> Matcher:
     result = load_knowledge_base(SHIPPED_FAQ_DIR)
     assert result.knowledge_base is not None
-    return Matcher(result.knowledge_base, embeddings=shared_phrase_embeddings())
+    return Matcher(result.knowledge_base, embeddings=phrase_embeddings())
 
 
 @pytest.fixture(scope="module")
