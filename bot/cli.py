@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_faq_dir=_setting("faq_dir"),
         default_database=_database,
         default_health_file=_health_file,
+        vector_file=_setting("vector_cache"),
     )
     return run_parsed(parser, argv)
 
@@ -61,11 +62,13 @@ def build_parser(
     default_faq_dir: Path = SHIPPED_FAQ_DIR,
     default_database: Callable[[], Target],
     default_health_file: Callable[[], Path],
+    vector_file: Path | None = None,
 ) -> argparse.ArgumentParser:
     """The whole ``faqbot`` command line; each command's handler is in the module doing it.
 
     ``default_database`` and ``default_health_file`` are called only when the command that
-    needs them runs without --database or --file.
+    needs them runs without --database or --file. Commands that embed the FAQ's phrases keep
+    them in ``vector_file`` (FAQBOT_VECTOR_CACHE), as the bot does.
     """
     parser = argparse.ArgumentParser(
         prog="faqbot",
@@ -101,17 +104,22 @@ def build_parser(
             as_json=args.json,
             explain=args.explain,
             locale=args.locale,
+            vector_file=vector_file,
         )
     )
 
     chat = commands.add_parser("chat", help="ask questions interactively in the terminal")
-    chat.set_defaults(handler=lambda args: knowledge_cli.chat(args.faq_dir))
+    chat.set_defaults(
+        handler=lambda args: knowledge_cli.chat(args.faq_dir, vector_file=vector_file)
+    )
 
     check = commands.add_parser("check", help="validate a FAQ directory")
     check.add_argument("path", nargs="?", type=Path, help="FAQ directory (default: --faq-dir)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(
-        handler=lambda args: knowledge_cli.check(args.path or args.faq_dir, strict=args.strict)
+        handler=lambda args: knowledge_cli.check(
+            args.path or args.faq_dir, strict=args.strict, vector_file=vector_file
+        )
     )
 
     ev = commands.add_parser("eval", help="measure matching on an evaluation set")
@@ -144,6 +152,7 @@ def build_parser(
             gates=knowledge_cli.Gates(args.min_top1, args.min_answered, args.max_oos),
             as_json=args.json,
             lexical_only=args.lexical_only,
+            vector_file=vector_file,
         )
     )
 
@@ -190,6 +199,7 @@ def build_parser(
             as_csv=args.csv,
             as_json=args.json,
             faq_dir=args.faq_dir,
+            vector_file=vector_file,
         )
     )
 
@@ -216,6 +226,7 @@ def build_parser(
             days=args.days,
             limit=args.limit,
             as_json=args.json,
+            vector_file=vector_file,
         )
     )
 

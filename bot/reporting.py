@@ -73,6 +73,7 @@ def run_report(
     as_csv: bool,
     as_json: bool = False,
     faq_dir: Path | None = None,
+    vector_file: Path | None = None,
 ) -> int:
     """``faqbot report``: the figures of the last ``days`` days, as text, CSV or JSON.
 
@@ -91,7 +92,7 @@ def run_report(
         print(f"faqbot report: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     if faq_dir is not None and groups:
-        groups = _without_small_talk(groups, faq_dir)
+        groups = _without_small_talk(groups, faq_dir, vector_file)
     if as_json:
         json.dump(as_report_object(stats, groups, days=days), sys.stdout, ensure_ascii=False)
         print()
@@ -104,7 +105,9 @@ def run_report(
     return EXIT_OK
 
 
-def _without_small_talk(groups: list[UnansweredGroup], faq_dir: Path) -> list[UnansweredGroup]:
+def _without_small_talk(
+    groups: list[UnansweredGroup], faq_dir: Path, vector_file: Path | None
+) -> list[UnansweredGroup]:
     result = load_knowledge_base(faq_dir)
     if result.knowledge_base is None:
         print(
@@ -113,7 +116,9 @@ def _without_small_talk(groups: list[UnansweredGroup], faq_dir: Path) -> list[Un
             file=sys.stderr,
         )
         return groups
-    matcher = build_matcher(result.knowledge_base)  # or None, having said why in one line
+    matcher = build_matcher(
+        result.knowledge_base, vector_file=vector_file
+    )  # or None, having said why in one line
     return groups if matcher is None else without_small_talk(groups, matcher)
 
 

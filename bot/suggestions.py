@@ -53,7 +53,15 @@ async def read_suggestions(
     return Suggestions(proposals, disliked[:limit])
 
 
-def run_suggest(database: Target, faq_dir: Path, *, days: int, limit: int, as_json: bool) -> int:
+def run_suggest(
+    database: Target,
+    faq_dir: Path,
+    *,
+    days: int,
+    limit: int,
+    as_json: bool,
+    vector_file: Path | None = None,
+) -> int:
     """``faqbot suggest``: proposals for the FAQ in ``faq_dir`` from the last ``days`` days."""
     if not is_postgres_url(database) and not Path(database).is_file():
         print(f"faqbot suggest: no database at {database}", file=sys.stderr)
@@ -62,7 +70,7 @@ def run_suggest(database: Target, faq_dir: Path, *, days: int, limit: int, as_js
     if result.knowledge_base is None:
         print(f"faqbot suggest: the FAQ in {faq_dir} has errors; run faqbot check", file=sys.stderr)
         return EXIT_PROBLEMS
-    matcher = build_matcher(result.knowledge_base)
+    matcher = build_matcher(result.knowledge_base, vector_file=vector_file)
     if matcher is None:  # the model cannot load; build_matcher said why in one line
         return EXIT_PROBLEMS
     since = utcnow() - timedelta(days=days)

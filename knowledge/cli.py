@@ -70,7 +70,11 @@ class Gates:
 
 
 def load_or_report(
-    faq_dir: Path, out: TextIO | None = None, *, lexical_only: bool = False
+    faq_dir: Path,
+    out: TextIO | None = None,
+    *,
+    lexical_only: bool = False,
+    vector_file: Path | None = None,
 ) -> Matcher | None:
     """The matcher over the FAQ, or None after printing (to ``out``, by default the standard
     error stream of the moment) why the FAQ or the model cannot load."""
@@ -78,19 +82,29 @@ def load_or_report(
     if result.knowledge_base is None:
         print_problems(result, out or sys.stderr)
         return None
-    return build_matcher(result.knowledge_base, out, lexical_only=lexical_only)
+    return build_matcher(
+        result.knowledge_base, out, lexical_only=lexical_only, vector_file=vector_file
+    )
 
 
 def build_matcher(
-    knowledge_base: KnowledgeBase, out: TextIO | None = None, *, lexical_only: bool = False
+    knowledge_base: KnowledgeBase,
+    out: TextIO | None = None,
+    *,
+    lexical_only: bool = False,
+    vector_file: Path | None = None,
 ) -> Matcher | None:
-    """The hybrid matcher, or None after printing in one line why the model cannot load."""
+    """The hybrid matcher, or None after printing in one line why the model cannot load.
+
+    ``vector_file`` keeps the phrase vectors between runs, as the bot's does (a command
+    then embeds only the phrases no earlier run has).
+    """
     if lexical_only:
         return Matcher(knowledge_base)
     try:
         # One per process: a process that builds several matchers (report, then suggest)
         # embeds each phrase once.
-        embeddings = shared_phrase_embeddings()
+        embeddings = shared_phrase_embeddings(vector_file)
     except ModelError as exc:
         print(f"error: {exc}", file=out or sys.stderr)
         return None
@@ -111,10 +125,11 @@ def ask(
     as_json: bool,
     explain: bool,
     locale: Language | None = None,
+    vector_file: Path | None = None,
 ) -> int:
     """Answer ``question``, or one question per line of stdin when it is ``-``; in Japanese
     when it is written in Japanese or ``locale`` is "ja"."""
-    matcher = load_or_report(faq_dir)
+    matcher = load_or_report(faq_dir, vector_file=vector_file)
     if matcher is None:
         return EXIT_PROBLEMS
     questions = sys.stdin if question == "-" else [question]
@@ -252,8 +267,8 @@ def render_result(result: MatchResult, matcher: Matcher, language: Language = "e
     return f"Sorry, this FAQ doesn't cover that. It covers: {topics}."
 
 
-def chat(faq_dir: Path) -> int:
-    matcher = load_or_report(faq_dir)
+def chat(faq_dir: Path, *, vector_file: Path | None = None) -> int:
+    matcher = load_or_report(faq_dir, vector_file=vector_file)
     if matcher is None:
         return EXIT_PROBLEMS
     return chat_loop(matcher, sys.stdin, sys.stdout)
@@ -298,13 +313,13 @@ def chat_loop(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> int:
         )
 
 
-def check(faq_dir: Path, *, strict: bool) -> int:
+def check(faq_dir: Path, *, strict: bool, vector_file: Path | None = None) -> int:
     result = load_knowledge_base(faq_dir)
     problems = list(result.problems)
     if result.knowledge_base is not None:
         problems += hidden_sources(result.knowledge_base, result.phrase_positions)
         problems += untranslated_entries(result.knowledge_base, result.phrase_positions)
-        matcher = build_matcher(result.knowledge_base, sys.stdout)
+        matcher = build_matcher(result.knowledge_base, sys.stdout, vector_file=vector_file)
         if matcher is None:
             return EXIT_PROBLEMS
         problems += confusable_entries(matcher, result.phrase_positions)
@@ -329,9 +344,10 @@ def evaluate_sets(
     gates: Gates = Gates(),
     as_json: bool = False,
     lexical_only: bool = False,
+    vector_file: Path | None = None,
 ) -> int:
     """Measure matching on each evaluation file (the default set when none is given)."""
-    matcher = load_or_report(faq_dir, lexical_only=lexical_only)
+    matcher = load_or_report(faq_dir, lexical_only=lexical_only, vector_file=vector_file)
     if matcher is None:
         return EXIT_PROBLEMS
     if not files:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import run_vector_file
 
 from bot.cli import build_parser
 from bot.storage import Store
@@ -17,7 +18,9 @@ def backup(database: Target, *argv: str) -> int:
     def unused() -> Path:
         raise AssertionError("backup asked for the heartbeat file")
 
-    parser = build_parser(default_database=lambda: database, default_health_file=unused)
+    parser = build_parser(
+        default_database=lambda: database, default_health_file=unused, vector_file=run_vector_file()
+    )
     args = parser.parse_args(["backup", *argv])
     result: int = args.handler(args)
     return result

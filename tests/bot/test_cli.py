@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.embedding import SentenceEncoder
+from knowledge.semantic import VectorFile
+
 MINI_FAQ = Path(__file__).parents[1] / "data" / "mini-faq"
 
 
@@ -22,6 +25,15 @@ def faqbot(tmp_path: Path, *args: str, **environ: str) -> subprocess.CompletedPr
         timeout=60,
         check=False,
     )
+
+
+def test_the_faq_commands_keep_phrase_vectors_where_the_setting_says(tmp_path: Path) -> None:
+    # As the bot does: a maintainer's second `faqbot eval` embeds only phrases that are new.
+    vectors = tmp_path / "cache" / "phrase-vectors.npz"
+    run = faqbot(tmp_path, "--faq-dir", str(MINI_FAQ), "check", FAQBOT_VECTOR_CACHE=str(vectors))
+    assert run.returncode == 0, run.stdout + run.stderr
+    kept = VectorFile(vectors).read(SentenceEncoder.model_id)
+    assert "how fast can a swallow fly?" in {text.lower() for text in kept}
 
 
 @pytest.mark.parametrize(

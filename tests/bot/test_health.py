@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import run_vector_file
 
 from bot.cli import build_parser
 from bot.health import (
@@ -311,7 +312,9 @@ def parser_for(default: Path, called: list[Path] | None = None) -> argparse.Argu
     def unused() -> Path:
         raise AssertionError("the health command asked for the database")
 
-    return build_parser(default_database=unused, default_health_file=default_path)
+    return build_parser(
+        default_database=unused, default_health_file=default_path, vector_file=run_vector_file()
+    )
 
 
 def run(parser: argparse.ArgumentParser, *argv: str) -> int:

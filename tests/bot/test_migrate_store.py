@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.phrase_vectors import run_vector_file
 
 from bot.cli import build_parser
 from bot.storage import Store
@@ -22,7 +23,9 @@ def faqbot(*argv: str) -> int:
     def unused() -> Path:
         raise AssertionError("the command asked for a setting it was given")
 
-    parser = build_parser(default_database=unused, default_health_file=unused)
+    parser = build_parser(
+        default_database=unused, default_health_file=unused, vector_file=run_vector_file()
+    )
     args = parser.parse_args(list(argv))
     result: int = args.handler(args)
     return result

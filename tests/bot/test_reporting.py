@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import run_vector_file
 
 from bot.cli import build_parser
 from bot.reporting import (
@@ -32,7 +33,9 @@ def parser_for(default: Target) -> argparse.ArgumentParser:
     def unused() -> Path:
         raise AssertionError("the report command asked for the heartbeat file")
 
-    return build_parser(default_database=lambda: default, default_health_file=unused)
+    return build_parser(
+        default_database=lambda: default, default_health_file=unused, vector_file=run_vector_file()
+    )
 
 
 def run(parser: argparse.ArgumentParser, *argv: str) -> int:

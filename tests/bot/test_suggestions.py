@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.phrase_vectors import run_vector_file
 
 from bot.cli import build_parser
 from bot.storage import EntryFeedback
@@ -25,7 +26,9 @@ def parser_for(default: Target) -> argparse.ArgumentParser:
     def unused() -> Path:
         raise AssertionError("the suggest command asked for the heartbeat file")
 
-    return build_parser(default_database=lambda: default, default_health_file=unused)
+    return build_parser(
+        default_database=lambda: default, default_health_file=unused, vector_file=run_vector_file()
+    )
 
 
 async def fill(target: Target) -> None:

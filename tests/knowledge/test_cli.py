@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
-from support.phrase_vectors import phrase_embeddings
+from support.phrase_vectors import phrase_embeddings, run_vector_file
 
 from bot.cli import main
 from knowledge.cli import NOT_TRANSLATED_JA, chat_loop, terminal_text
@@ -46,6 +46,10 @@ class Faqbot(Protocol):
 @pytest.fixture
 def faqbot(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Faqbot:
     """``faqbot --faq-dir <faq> <args>`` with ``stdin`` as its input, run in this process."""
+
+    vectors = run_vector_file()
+    if vectors is not None:  # the run's phrase vectors, as for every process of the run
+        monkeypatch.setenv("FAQBOT_VECTOR_CACHE", str(vectors))
 
     def run(*args: str, stdin: str | None = None, faq: Path = MINI_FAQ) -> Run:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))

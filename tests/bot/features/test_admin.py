@@ -12,6 +12,7 @@ from typing import Any
 import pytest_asyncio
 import yaml
 from support.answers import answered_entry, custom_ids
+from support.phrase_vectors import run_vector_file
 
 from bot.client import FaqBot
 from bot.storage import utcnow
@@ -208,6 +209,8 @@ async def test_suggest_proposes_a_picked_question_whose_lines_make_eval_answer_i
         yaml.safe_dump({"in_scope": [{"q": question, "id": chosen}]}), encoding="utf-8"
     )
     gates = Gates(min_top1=1.0, min_answered=1.0)
-    assert evaluate_sets(edited, [eval_set], gates=gates) == 0
-    assert evaluate_sets(faq_dir, [eval_set], gates=gates) != 0  # and without it, it did not
+    vectors = run_vector_file()
+    assert evaluate_sets(edited, [eval_set], gates=gates, vector_file=vectors) == 0
+    # And without it, it did not.
+    assert evaluate_sets(faq_dir, [eval_set], gates=gates, vector_file=vectors) != 0
     discord_double.assert_clean()
